@@ -1,0 +1,117 @@
+"""The ``planadmin`` command.
+
+Exit codes: 0 the run completed (rejected rows are reported, not fatal); 1 a file was rejected whole, an
+invariant check failed, or the run failed; 2 a usage or configuration error, named in the message.
+"""
+
+from __future__ import annotations
+
+import sys
+from datetime import date
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from pipelines.ledger import DatabaseBusyError
+from pipelines.limits import LimitsTableError, load_irs_limits
+from schemas.plan import PlanConfigError
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, help="401(k) plan administration batch processor.")
+# Summaries go to logs and pipes as often as to terminals: never wrap them narrower than 120 columns.
+out = Console(highlight=False, width=None if sys.stdout.isatty() else 120)
+err = Console(stderr=True, highlight=False, width=None if sys.stderr.isatty() else 120)
+
+
+def _money(cents: int) -> str:
+    """Exact dollars from cents: ``-123456`` -> ``-1,234.56``."""
+    sign = "-" if cents < 0 else ""
+    dollars, rest = divmod(abs(cents), 100)
+    return f"{sign}{dollars:,}.{rest:02d}"
+
+
+def _print_report(report) -> None:  # noqa: ANN001 - RunReport, imported lazily with Prefect
+    table = Table(title=f"planadmin run {report.run_id[:8]} (as of {report.as_of})", show_lines=False)
+    for name in ("file", "status", "read", "posted", "rejected", "amount posted", "note"):
+        numeric = name in ("read", "posted", "rejected", "amount posted")
+        table.add_column(name, justify="right" if numeric else "left", no_wrap=name != "note")
+    for f in report.files:
+        posted = sum(f.posted_cents.values())
+        table.add_row(
+            f.file_name, f.status, str(f.rows_read), str(f.rows_posted), str(f.rows_rejected),
+            _money(posted) if f.status == "posted" else "", f.error or "",
+        )
+    out.print(table)
+    by_source: dict[str, int] = {}
+    for f in report.files:
+        for source, cents in f.posted_cents.items():
+            by_source[source] = by_source.get(source, 0) + cents
+    if by_source:
+        out.print("Posted by source: " + ", ".join(f"{s} {_money(c)}" for s, c in sorted(by_source.items())))
+    counts = {s: sum(1 for f in report.files if f.status == s) for s in ("posted", "rejected", "skipped")}
+    out.print(
+        f"Files: {counts['posted']} posted, {counts['rejected']} rejected whole, {counts['skipped']} skipped "
+        f"(already posted). Rows: {sum(f.rows_read for f in report.files)} read, "
+        f"{sum(f.rows_posted for f in report.files)} posted, {sum(f.rows_rejected for f in report.files)} rejected "
+        "(see the rejections table)."
+    )
+    for failure in report.check_failures:
+        err.print(f"[bold red]invariant check failed:[/] {failure.check} ({failure.rows.height} rows)")
+        err.print(str(failure.rows.head(10)))
+
+
+@app.callback()
+def _root() -> None:
+    """planadmin: payroll files in, an append-only DuckDB ledger out."""
+
+
+@app.command()
+def run(
+    inbox: Annotated[Path, typer.Option(help="Inbox folder: INBOX/<plan_id>/payroll/*.csv")] = Path("INBOX"),
+    plans: Annotated[Path, typer.Option(help="Plan files folder: PLANS/<plan_id>.toml")] = Path("PLANS"),
+    db: Annotated[Path, typer.Option(help="DuckDB database file (created if missing)")] = Path("planadmin.duckdb"),
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", help="Business date of the run, YYYY-MM-DD (default: today)")
+    ] = None,
+) -> None:
+    """Run the nightly job: post every new payroll file in the inbox, then check the ledger's invariants."""
+    try:
+        run_date = date.fromisoformat(as_of) if as_of else date.today()
+    except ValueError:
+        err.print(f"--as-of: {as_of!r} is not a date in YYYY-MM-DD form")
+        raise typer.Exit(EXIT_USAGE) from None
+    for label, folder in (("--inbox", inbox), ("--plans", plans)):
+        if not folder.is_dir():
+            err.print(f"{label}: {folder} is not a folder")
+            raise typer.Exit(EXIT_USAGE)
+    if db.exists() and not db.is_file():
+        err.print(f"--db: {db} is not a file")
+        raise typer.Exit(EXIT_USAGE)
+
+    # Prefect is imported only once the arguments are known to be good: it is slow to import.
+    from pipelines.flows import discover, load_plans, nightly
+
+    try:
+        load_plans(discover(inbox, plans))
+        load_irs_limits()
+    except (PlanConfigError, LimitsTableError) as exc:
+        err.print(f"configuration error: {exc}")
+        raise typer.Exit(EXIT_USAGE) from None
+    try:
+        report = nightly(inbox=inbox.resolve(), plans_dir=plans.resolve(), db_path=db.resolve(), as_of=run_date)
+    except DatabaseBusyError as exc:
+        err.print(str(exc))
+        raise typer.Exit(EXIT_FAILED) from None
+    except Exception as exc:  # the run failed: say so plainly; Prefect has logged the traceback
+        err.print(f"[bold red]run failed:[/] {type(exc).__name__}: {exc}")
+        raise typer.Exit(EXIT_FAILED) from None
+    _print_report(report)
+    raise typer.Exit(EXIT_OK if report.ok else EXIT_FAILED)
+
+
+def main() -> None:
+    sys.exit(app())

@@ -1,0 +1,112 @@
+"""Prefect flows: wiring only. The rules live in :mod:`pipelines.rules`, the I/O in :mod:`pipelines.ledger`.
+
+``nightly`` discovers ``INBOX/<plan_id>/payroll/*.csv`` (files in name order, so name them by date), runs
+one ``post-payroll-file`` task per file, grouped per plan by a ``plan:<id>`` tag, then runs the invariant checks in ``sql/checks/``. Logs carry counts
+and file names only, never personal data.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+import polars as pl
+from prefect import flow, get_run_logger, tags, task
+from prefect.cache_policies import NO_CACHE
+
+from pipelines.ledger import CheckFailure, Ledger
+from pipelines.limits import load_irs_limits
+from pipelines.payroll_batch import FILE_KIND, FileResult, process_payroll_file
+from schemas.plan import PlanConfig, load_plan
+
+
+@dataclass(frozen=True)
+class PlanFiles:
+    plan_id: str
+    plan_file: Path
+    files: tuple[Path, ...]
+
+
+@dataclass
+class RunReport:
+    run_id: str
+    as_of: date
+    files: list[FileResult] = field(default_factory=list)
+    check_failures: list[CheckFailure] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.check_failures and all(f.status != "rejected" for f in self.files)
+
+
+def discover(inbox: Path, plans_dir: Path) -> list[PlanFiles]:
+    """Every plan folder in the inbox with its payroll files (``*.csv``, sorted by name)."""
+    found = []
+    for plan_dir in sorted(p for p in inbox.iterdir() if p.is_dir()):
+        kind_dir = plan_dir / FILE_KIND
+        files = tuple(sorted(f for f in kind_dir.glob("*") if f.is_file() and f.suffix.lower() == ".csv"))
+        if files:
+            found.append(PlanFiles(plan_dir.name, plans_dir / f"{plan_dir.name}.toml", files))
+    return found
+
+
+def load_plans(found: list[PlanFiles]) -> dict[str, PlanConfig | None]:
+    """Load each plan file; a plan with no file maps to None (its files are rejected), a bad file raises."""
+    return {p.plan_id: load_plan(p.plan_file) if p.plan_file.exists() else None for p in found}
+
+
+@task(name="post-payroll-file", task_run_name="{plan_id}/{path.name}", cache_policy=NO_CACHE)
+def post_payroll_file(
+    ledger: Ledger, plan_id: str, plan: PlanConfig | None, path: Path, inbox: Path, run_id: str, limits: pl.DataFrame
+) -> FileResult:
+    result = process_payroll_file(
+        ledger,
+        plan_id=plan_id,
+        plan=plan,
+        path=path,
+        file_name=path.relative_to(inbox).as_posix(),
+        run_id=run_id,
+        limits=limits,
+    )
+    get_run_logger().info(
+        "%s: %s (read %d, posted %d, rejected %d)%s",
+        result.file_name,
+        result.status,
+        result.rows_read,
+        result.rows_posted,
+        result.rows_rejected,
+        f": {result.error}" if result.error else "",
+    )
+    return result
+
+
+@flow(name="nightly")
+def nightly(inbox: Path, plans_dir: Path, db_path: Path, as_of: date) -> RunReport:
+    logger = get_run_logger()
+    found = discover(inbox, plans_dir)
+    plans = load_plans(found)
+    limits = load_irs_limits()
+    report = RunReport(run_id=uuid.uuid4().hex, as_of=as_of)
+    with Ledger(db_path) as ledger:
+        ledger.start_run(report.run_id, as_of)
+        try:
+            for plan_files in found:
+                # One task group per plan (tagged with its id); its files post one after another, since each
+                # file's year-to-date state starts where the previous one ended.
+                with tags(f"plan:{plan_files.plan_id}"):
+                    for path in plan_files.files:
+                        report.files.append(
+                            post_payroll_file(
+                                ledger, plan_files.plan_id, plans[plan_files.plan_id], path, inbox, report.run_id, limits
+                            )
+                        )
+            report.check_failures = ledger.run_checks()
+        except BaseException:
+            ledger.finish_run(report.run_id, "failed")
+            raise
+        ledger.finish_run(report.run_id, "completed" if not report.check_failures else "failed")
+    for failure in report.check_failures:
+        logger.error("invariant check %s failed for %d rows", failure.check, failure.rows.height)
+    return report

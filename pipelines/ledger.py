@@ -1,0 +1,382 @@
+"""The ledger gateway: the only code that reads or writes the DuckDB database.
+
+Tables come from the DDL in ``sql/ddl/`` (one statement per file, applied in name order); seed tables from
+``sql/seeds/`` are reloaded at every open so SQL users see the figures the rules use. Money crosses this
+boundary as Int64 cents in polars and DECIMAL(18,2) in DuckDB. A payroll file posts in one transaction:
+batch row, payroll lines, ledger entries, rejections, year-to-date totals and participant facts together.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+
+import duckdb
+import polars as pl
+
+from pipelines.money import hundredths_to_decimal
+from pipelines.resources import CHECKS_DIR, DDL_DIR, IRS_LIMITS_CSV
+
+# entry_id: a hash of the entry's business key, JSON-encoded so no separator can make two keys collide.
+ENTRY_ID_SQL = (
+    "left(sha256(to_json([entry_type, plan_id, employee_id, CAST(effective_date AS VARCHAR), source])), 32)"
+)
+
+
+class DatabaseBusyError(RuntimeError):
+    """Another process holds the database file."""
+
+
+@dataclass(frozen=True)
+class BatchRecord:
+    batch_id: str
+    run_id: str
+    plan_id: str
+    file_kind: str
+    file_name: str
+    file_sha256: str
+    rows_read: int
+    rows_posted: int
+    rows_rejected: int
+    blank_lines: int
+    status: str
+    error: str | None
+    started_at: datetime
+    finished_at: datetime
+
+
+@dataclass(frozen=True)
+class CheckFailure:
+    check: str
+    rows: pl.DataFrame
+
+
+def _dec(column: str, precision: int = 18) -> pl.Expr:
+    return hundredths_to_decimal(pl.col(column), precision)
+
+
+class Ledger:
+    """A connection to the planadmin database.
+
+    Parameters
+    ----------
+    path : the DuckDB file; created (readable by its owner only) when missing.
+    read_only : open for reporting; nothing can be written.
+    """
+
+    def __init__(self, path: Path, read_only: bool = False) -> None:
+        self.path = Path(path)
+        is_new = not self.path.exists()
+        if is_new and not read_only:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        # The file holds participants' data: DuckDB creates it (and its WAL) under an owner-only umask.
+        old_umask = os.umask(0o077)
+        try:
+            self.con = duckdb.connect(str(self.path), read_only=read_only)
+        except duckdb.IOException as exc:
+            if "lock" in str(exc).lower():
+                raise DatabaseBusyError(
+                    f"database {self.path} is in use by another process; try again when it has finished"
+                ) from None
+            raise
+        finally:
+            os.umask(old_umask)
+        if is_new and not read_only:
+            os.chmod(self.path, 0o600)
+        if not read_only:
+            self._apply_ddl()
+            self._load_seeds()
+
+    def close(self) -> None:
+        self.con.close()
+
+    def _exec(self, sql: str, params: list | None = None) -> None:
+        """Run a statement to completion (DuckDB 2 keeps a result pending until it is completed)."""
+        self.con.execute(sql, params or [])
+        self.con.complete()
+
+    def _rows(self, sql: str, params: list | None = None) -> list[tuple]:
+        return self.con.execute(sql, params or []).fetchall()
+
+    def frame(self, sql: str, params: list | None = None) -> pl.DataFrame:
+        """A query's whole result as a polars frame (via Arrow)."""
+        return pl.from_arrow(self.con.sql(sql, params=params or None).to_arrow_table())
+
+    def __enter__(self) -> Ledger:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- schema ---------------------------------------------------------------------------------------------
+    def _apply_ddl(self) -> None:
+        for ddl in sorted(DDL_DIR.glob("*.sql")):
+            self._exec(ddl.read_text(encoding="utf-8"))
+
+    def _load_seeds(self) -> None:
+        self._exec(
+            """
+            CREATE OR REPLACE TABLE irs_limits AS
+            SELECT year, elective_deferral_402g, catchup_50plus, catchup_60_63, annual_additions_415c,
+                   compensation_401a17, hce_threshold, key_employee_threshold,
+                   roth_catchup_prior_year_wage_threshold, source
+            FROM read_csv(?, header = true, columns = {
+                'year': 'INTEGER', 'elective_deferral_402g': 'DECIMAL(18,2)', 'catchup_50plus': 'DECIMAL(18,2)',
+                'catchup_60_63': 'DECIMAL(18,2)', 'annual_additions_415c': 'DECIMAL(18,2)',
+                'compensation_401a17': 'DECIMAL(18,2)', 'hce_threshold': 'DECIMAL(18,2)',
+                'key_employee_threshold': 'DECIMAL(18,2)',
+                'roth_catchup_prior_year_wage_threshold': 'DECIMAL(18,2)', 'source': 'VARCHAR'})
+            ORDER BY year
+            """,
+            [str(IRS_LIMITS_CSV)],
+        )
+
+    # -- runs -----------------------------------------------------------------------------------------------
+    def start_run(self, run_id: str, as_of: date) -> None:
+        self._exec(
+            "INSERT INTO runs VALUES (?, ?, now()::TIMESTAMP, NULL, 'running')", [run_id, as_of]
+        )
+
+    def finish_run(self, run_id: str, status: str) -> None:
+        # runs is an operational log, not the ledger: its status moves from running to completed/failed.
+        self._exec(
+            "UPDATE runs SET finished_at = now()::TIMESTAMP, status = ? WHERE run_id = ?", [status, run_id]
+        )
+
+    # -- reads ----------------------------------------------------------------------------------------------
+    def posted_batch_for(self, plan_id: str, file_sha256: str) -> str | None:
+        rows = self._rows(
+            "SELECT batch_id FROM batches WHERE plan_id = ? AND file_sha256 = ? AND status = 'posted'",
+            [plan_id, file_sha256],
+        )
+        return rows[0][0] if rows else None
+
+    def attempts(self, plan_id: str, file_sha256: str) -> int:
+        return self._rows(
+            "SELECT count(*) FROM batches WHERE plan_id = ? AND file_sha256 = ?", [plan_id, file_sha256]
+        )[0][0]
+
+    def prior_ytd(self, plan_id: str, keys: pl.DataFrame) -> pl.DataFrame:
+        """Year-to-date deferrals already posted for the (employee_id, plan_year) pairs in ``keys``."""
+        wanted = keys.select("employee_id", pl.col("plan_year").cast(pl.Int32)).unique()
+        self.con.register("wanted_keys", wanted.to_arrow())
+        try:
+            return self.frame(
+                """
+                SELECT t.employee_id, t.plan_year::INTEGER AS plan_year,
+                       CAST(t.regular_deferral * 100 AS BIGINT) AS ytd_regular_deferral_cents,
+                       CAST(t.catch_up_deferral * 100 AS BIGINT) AS ytd_catch_up_deferral_cents
+                FROM ytd_totals t
+                SEMI JOIN wanted_keys k ON t.employee_id = k.employee_id AND t.plan_year = k.plan_year
+                WHERE t.plan_id = ?
+                """,
+                [plan_id],
+            )
+        finally:
+            self.con.unregister("wanted_keys")
+
+    def already_posted(self, plan_id: str, keys: pl.DataFrame) -> pl.DataFrame:
+        """The (employee_id, pay_date) pairs of ``keys`` that payroll_lines already holds for the plan."""
+        if keys.height == 0:
+            return keys.select("employee_id", "pay_date").clear()
+        wanted = keys.select("employee_id", "pay_date").unique()
+        low, high = wanted["pay_date"].min(), wanted["pay_date"].max()
+        self.con.register("wanted_keys", wanted.to_arrow())
+        try:
+            # The pay_date range lets DuckDB's zone maps skip history outside the file's dates.
+            return self.frame(
+                """
+                SELECT DISTINCT p.employee_id, p.pay_date
+                FROM payroll_lines p
+                SEMI JOIN wanted_keys k ON p.employee_id = k.employee_id AND p.pay_date = k.pay_date
+                WHERE p.plan_id = ? AND p.pay_date BETWEEN ? AND ?
+                """,
+                [plan_id, low, high],
+            )
+        finally:
+            self.con.unregister("wanted_keys")
+
+    # -- writes ---------------------------------------------------------------------------------------------
+    def _insert_batch(self, b: BatchRecord) -> None:
+        self._exec(
+            "INSERT INTO batches VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                b.batch_id, b.run_id, b.plan_id, b.file_kind, b.file_name, b.file_sha256, b.rows_read,
+                b.rows_posted, b.rows_rejected, b.blank_lines, b.status, b.error, b.started_at, b.finished_at,
+            ],
+        )
+
+    def _insert_rejections(self, b: BatchRecord, rejections: pl.DataFrame) -> None:
+        if rejections.height == 0:
+            return
+        frame = rejections.select(
+            pl.lit(b.batch_id).alias("batch_id"),
+            pl.lit(b.plan_id).alias("plan_id"),
+            pl.lit(b.file_name).alias("file_name"),
+            pl.col("line_number").cast(pl.Int32),
+            "employee_id",
+            "column_name",
+            "value",
+            "reason_code",
+            "reason",
+        )
+        self.con.register("new_rejections", frame.to_arrow())
+        self._exec("INSERT INTO rejections SELECT * FROM new_rejections")
+        self.con.unregister("new_rejections")
+
+    def record_rejected_file(self, batch: BatchRecord, rejection: pl.DataFrame) -> None:
+        """A whole file rejected: its batch row and the file-level rejection, in one transaction."""
+        self._in_transaction(lambda: (self._insert_batch(batch), self._insert_rejections(batch, rejection)))
+
+    def post_batch(
+        self,
+        batch: BatchRecord,
+        contributions: pl.DataFrame,
+        entries: pl.DataFrame,
+        ytd: pl.DataFrame,
+        rejections: pl.DataFrame,
+    ) -> None:
+        """Post an accepted payroll file in one transaction (all or nothing)."""
+        self._in_transaction(lambda: self._post(batch, contributions, entries, ytd, rejections))
+
+    def _in_transaction(self, work) -> None:
+        self._exec("BEGIN TRANSACTION")
+        try:
+            work()
+        except BaseException:
+            self._exec("ROLLBACK")
+            raise
+        self._exec("COMMIT")
+
+    def _post(
+        self,
+        b: BatchRecord,
+        contributions: pl.DataFrame,
+        entries: pl.DataFrame,
+        ytd: pl.DataFrame,
+        rejections: pl.DataFrame,
+    ) -> None:
+        self._insert_batch(b)
+        plan, batch_id = pl.lit(b.plan_id), pl.lit(b.batch_id)
+        lines = contributions.select(
+            plan.alias("plan_id"),
+            "employee_id",
+            "pay_date",
+            "plan_year",
+            batch_id.alias("batch_id"),
+            pl.col("line_number").cast(pl.Int32),
+            _dec("gross_pay_cents").alias("gross_pay"),
+            _dec("plan_compensation_cents").alias("plan_compensation"),
+            _dec("pretax_deferral_bp", 5).alias("pretax_deferral_pct"),
+            _dec("roth_deferral_bp", 5).alias("roth_deferral_pct"),
+            _dec("pretax_elected_cents").alias("pretax_elected"),
+            _dec("roth_elected_cents").alias("roth_elected"),
+            _dec("not_deferred_cents").alias("not_deferred"),
+            _dec("catch_up_limit_cents").alias("catch_up_limit"),
+            _dec("hours_worked_hundredths", 9).alias("hours_worked"),
+            _dec("prior_year_fica_wages_cents").alias("prior_year_fica_wages"),
+            _dec("ownership_bp", 5).alias("ownership_pct"),
+        )
+        self.con.register("new_lines", lines.to_arrow())
+        self._exec("INSERT INTO payroll_lines SELECT * FROM new_lines")
+        self.con.unregister("new_lines")
+
+        ledger_rows = entries.select(
+            plan.alias("plan_id"),
+            "employee_id",
+            "effective_date",
+            "plan_year",
+            pl.lit("contribution").alias("entry_type"),
+            "source",
+            _dec("amount_cents").alias("amount"),
+            batch_id.alias("batch_id"),
+            pl.col("line_number").cast(pl.Int32),
+        )
+        self.con.register("new_entries", ledger_rows.to_arrow())
+        self._exec(
+            f"""
+            INSERT INTO ledger (entry_id, plan_id, employee_id, effective_date, plan_year, entry_type, source,
+                                amount, batch_id, line_number)
+            SELECT {ENTRY_ID_SQL}, plan_id, employee_id, effective_date, plan_year, entry_type, source, amount,
+                   batch_id, line_number
+            FROM new_entries
+            """
+        )
+        self.con.unregister("new_entries")
+
+        increments = ytd.select(
+            plan.alias("plan_id"),
+            "employee_id",
+            "plan_year",
+            _dec("regular_deferral_cents").alias("regular_deferral"),
+            _dec("catch_up_deferral_cents").alias("catch_up_deferral"),
+            _dec("match_cents").alias("employer_match"),
+            _dec("plan_compensation_cents").alias("plan_compensation"),
+            _dec("gross_pay_cents").alias("gross_pay"),
+        )
+        self.con.register("new_ytd", increments.to_arrow())
+        self._exec(
+            """
+            INSERT INTO ytd_totals SELECT * FROM new_ytd
+            ON CONFLICT (plan_id, employee_id, plan_year) DO UPDATE SET
+                regular_deferral = ytd_totals.regular_deferral + excluded.regular_deferral,
+                catch_up_deferral = ytd_totals.catch_up_deferral + excluded.catch_up_deferral,
+                employer_match = ytd_totals.employer_match + excluded.employer_match,
+                plan_compensation = ytd_totals.plan_compensation + excluded.plan_compensation,
+                gross_pay = ytd_totals.gross_pay + excluded.gross_pay
+            """
+        )
+        self.con.unregister("new_ytd")
+
+        # The latest pay date's row carries a person's current facts.
+        facts = (
+            contributions.sort("pay_date", "line_number")
+            .group_by("employee_id", maintain_order=True)
+            .last()
+            .select(
+                plan.alias("plan_id"),
+                "employee_id",
+                "date_of_birth",
+                "hire_date",
+                "termination_date",
+                "termination_reason",
+                "ssn_last4",
+                "first_name",
+                "last_name",
+                _dec("ownership_bp", 5).alias("ownership_pct"),
+                pl.col("pay_date").alias("facts_as_of"),
+                batch_id.alias("updated_batch_id"),
+            )
+        )
+        self.con.register("new_facts", facts.to_arrow())
+        self._exec(
+            """
+            INSERT INTO participants SELECT * FROM new_facts
+            ON CONFLICT (plan_id, employee_id) DO UPDATE SET
+                date_of_birth = excluded.date_of_birth,
+                hire_date = excluded.hire_date,
+                termination_date = excluded.termination_date,
+                termination_reason = excluded.termination_reason,
+                ssn_last4 = coalesce(excluded.ssn_last4, participants.ssn_last4),
+                first_name = coalesce(excluded.first_name, participants.first_name),
+                last_name = coalesce(excluded.last_name, participants.last_name),
+                ownership_pct = coalesce(excluded.ownership_pct, participants.ownership_pct),
+                facts_as_of = excluded.facts_as_of,
+                updated_batch_id = excluded.updated_batch_id
+            WHERE excluded.facts_as_of >= participants.facts_as_of
+            """
+        )
+        self.con.unregister("new_facts")
+        self._insert_rejections(b, rejections)
+
+    # -- checks ---------------------------------------------------------------------------------------------
+    def run_checks(self) -> list[CheckFailure]:
+        """Run every ``sql/checks/*.sql``; each returns the rows that violate an invariant (none expected)."""
+        failures = []
+        for check in sorted(CHECKS_DIR.glob("*.sql")):
+            rows = self.frame(check.read_text(encoding="utf-8"))
+            if rows.height:
+                failures.append(CheckFailure(check.stem, rows))
+        return failures

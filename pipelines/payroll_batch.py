@@ -1,0 +1,113 @@
+"""One payroll file, start to finish: hash, read, validate, apply the rules, post (or reject) in one go.
+
+This is plain Python over the ledger gateway and the pure rules, so it is tested without Prefect; the
+Prefect task in :mod:`pipelines.flows` only wraps :func:`process_payroll_file`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+import polars as pl
+
+from pipelines.ingest import REJECTION_SCHEMA, FileError, read_payroll_bytes, reject_already_posted, validate_payroll
+from pipelines.ledger import BatchRecord, Ledger
+from pipelines.rules.contributions import compute_contributions, ledger_entries, ytd_increments
+from schemas.plan import PlanConfig
+from schemas.reasons import FileReject
+
+FILE_KIND = "payroll"
+
+
+@dataclass(frozen=True)
+class FileResult:
+    """What happened to one file; ``posted_cents`` totals the ledger amounts posted, by source."""
+
+    plan_id: str
+    file_name: str
+    status: str  # posted | rejected | skipped
+    batch_id: str | None
+    rows_read: int = 0
+    rows_posted: int = 0
+    rows_rejected: int = 0
+    error: str | None = None
+    posted_cents: dict[str, int] = field(default_factory=dict)
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+def batch_id_for(plan_id: str, file_sha256: str, attempt: int) -> str:
+    """Deterministic batch id: the plan, the file's content hash and which attempt at that content."""
+    return f"{plan_id}-{file_sha256[:16]}-{attempt}"
+
+
+def _file_rejection(error: FileError) -> pl.DataFrame:
+    return pl.DataFrame(
+        {
+            "line_number": [None],
+            "employee_id": [None],
+            "column_name": [error.column],
+            "value": [None],
+            "reason_code": [error.code.value],
+            "reason": [error.message],
+        },
+        schema=REJECTION_SCHEMA,
+    )
+
+
+def process_payroll_file(
+    ledger: Ledger,
+    *,
+    plan_id: str,
+    plan: PlanConfig | None,
+    path: Path,
+    file_name: str,
+    run_id: str,
+    limits: pl.DataFrame,
+) -> FileResult:
+    """Post one payroll file, or record why it was rejected, or skip it when its content was posted before.
+
+    ``plan`` is None when the plan has no plan file: the file is rejected whole.
+    """
+    started = _now()
+    data = path.read_bytes()
+    sha = hashlib.sha256(data).hexdigest()
+    posted_before = ledger.posted_batch_for(plan_id, sha)
+    if posted_before:
+        return FileResult(plan_id, file_name, "skipped", posted_before, error=f"already posted as {posted_before}")
+    batch_id = batch_id_for(plan_id, sha, ledger.attempts(plan_id, sha) + 1)
+
+    def batch(status: str, read: int, posted: int, rejected: int, blank: int, error: str | None) -> BatchRecord:
+        return BatchRecord(
+            batch_id, run_id, plan_id, FILE_KIND, file_name, sha, read, posted, rejected, blank, status, error,
+            started, _now(),
+        )
+
+    read = read_payroll_bytes(data)
+    error = read.error
+    if plan is None:
+        error = FileError(FileReject.NO_PLAN_FILE, f"plan '{plan_id}' has no plan file PLANS/{plan_id}.toml")
+    if error is not None:
+        record = batch("rejected", read.rows_read, 0, read.rows_read, read.blank_lines, error.message)
+        ledger.record_rejected_file(record, _file_rejection(error))
+        return FileResult(plan_id, file_name, "rejected", batch_id, read.rows_read, 0, read.rows_read, error.message)
+
+    assert read.text is not None and plan is not None
+    validated = validate_payroll(read.text, limits["plan_year"].to_list())
+    validated = reject_already_posted(validated, ledger.already_posted(plan_id, validated.accepted), read.text)
+    accepted = validated.accepted.with_columns(pl.col("pay_date").dt.year().cast(pl.Int32).alias("plan_year"))
+    prior = ledger.prior_ytd(plan_id, accepted)
+    contributions = compute_contributions(accepted.drop("plan_year"), prior, limits, plan)
+    entries = ledger_entries(contributions)
+    rows_posted, rows_rejected = contributions.height, validated.rows_rejected
+    if rows_posted + rows_rejected != read.rows_read:
+        raise AssertionError(f"{file_name}: {read.rows_read} rows read but {rows_posted} + {rows_rejected} accounted")
+    record = batch("posted", read.rows_read, rows_posted, rows_rejected, read.blank_lines, None)
+    ledger.post_batch(record, contributions, entries, ytd_increments(contributions), validated.rejections)
+    totals = dict(entries.group_by("source").agg(pl.col("amount_cents").sum()).sort("source").iter_rows())
+    return FileResult(plan_id, file_name, "posted", batch_id, read.rows_read, rows_posted, rows_rejected, None, totals)

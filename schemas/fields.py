@@ -1,0 +1,89 @@
+"""The field dictionary: one entry per input column, from which the pandera schemas are generated.
+
+Every input file is read as text first, so a bad value becomes a rejection with its line and column, never
+a crash. A field's ``kind`` decides how its text is checked and what typed column it becomes:
+
+==========  ===========================================  ====================================
+kind        accepted text                                 typed column
+==========  ===========================================  ====================================
+text        any non-empty text up to 64 characters        ``<name>`` Utf8
+date        ``YYYY-MM-DD``, a real calendar date          ``<name>`` Date
+money       digits, at most 2 decimals, no symbols        ``<name>_cents`` Int64
+pct         0–100, at most 2 decimals                     ``<name>_bp`` Int64 (hundredths of a %)
+hours       a number ≥ 0, at most 2 decimals              ``<name>_hundredths`` Int64
+ssn         ``123-45-6789`` or ``123456789``              ``ssn_last4`` Utf8 (the rest is dropped)
+enum        one of the listed values                      ``<name>`` Utf8
+==========  ===========================================  ====================================
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+TERMINATION_REASONS: tuple[str, ...] = ("voluntary", "involuntary", "retirement", "death", "disability")
+
+#: Largest money amount accepted in one field: $9,999,999,999.99 (10 integer digits). Anything larger in a
+#: single paycheck is a data error, and the bound keeps every intermediate product well inside Int64/Int128.
+MAX_MONEY_INTEGER_DIGITS = 10
+
+
+@dataclass(frozen=True)
+class Field:
+    """One input column.
+
+    Parameters
+    ----------
+    name : exact column name in the file header.
+    kind : one of text, date, money, pct, hours, ssn, enum.
+    required : a required column must be in the header and every row must have a value.
+    description : what the value means, with its unit.
+    default_from : for an optional money column, the column whose value it takes when empty.
+    is_personal : personal data; its values are masked in rejections and never logged.
+    choices : allowed values for an ``enum`` field.
+    """
+
+    name: str
+    kind: str
+    required: bool
+    description: str
+    default_from: str | None = None
+    is_personal: bool = False
+    choices: tuple[str, ...] = ()
+
+    @property
+    def typed_name(self) -> str:
+        return {
+            "money": f"{self.name}_cents",
+            "pct": f"{self.name.removesuffix('_pct')}_bp",
+            "hours": f"{self.name}_hundredths",
+            "ssn": "ssn_last4",
+        }.get(self.kind, self.name)
+
+
+PAYROLL_FIELDS: tuple[Field, ...] = (
+    Field("employee_id", "text", True, "The employer's id for the person, stable across files."),
+    Field("date_of_birth", "date", True, "Date of birth; decides catch-up eligibility."),
+    Field("hire_date", "date", True, "Date of hire."),
+    Field("pay_date", "date", True, "Check date; its calendar year decides every annual limit."),
+    Field("gross_pay", "money", True, "Gross pay for the period, dollars."),
+    Field("pretax_deferral_pct", "pct", True, "Percent of plan compensation elected as pre-tax deferral."),
+    Field("roth_deferral_pct", "pct", False, "Percent of plan compensation elected as Roth deferral (default 0)."),
+    Field(
+        "plan_compensation",
+        "money",
+        False,
+        "Pay that elections and match apply to, dollars (default: gross_pay).",
+        default_from="gross_pay",
+    ),
+    Field("termination_date", "date", False, "Date employment ended."),
+    Field("termination_reason", "enum", False, "Why employment ended.", choices=TERMINATION_REASONS),
+    Field("hours_worked", "hours", False, "Hours worked in the period."),
+    Field("loan_repayment", "money", False, "Plan-loan repayment withheld this period, dollars (default 0)."),
+    Field("ssn", "ssn", False, "Social Security number; only its last four digits are kept.", is_personal=True),
+    Field("first_name", "text", False, "Given name.", is_personal=True),
+    Field("last_name", "text", False, "Family name.", is_personal=True),
+    Field("prior_year_fica_wages", "money", False, "FICA wages from this employer in the previous year, dollars."),
+    Field("ownership_pct", "pct", False, "Percent of the employer the person owns."),
+)
+
+PAYROLL_FIELDS_BY_NAME: dict[str, Field] = {f.name: f for f in PAYROLL_FIELDS}

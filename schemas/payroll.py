@@ -1,0 +1,202 @@
+"""Pandera schemas for payroll files, generated from the field dictionary in :mod:`schemas.fields`.
+
+Two schemas, run in order on materialized polars frames with ``lazy=True`` so every failure is collected:
+
+* :func:`text_schema` checks each value as text (stage 1 of :mod:`schemas.reasons`);
+* :func:`row_schema` checks the typed values of a row together (stage 2).
+
+Each check's ``error`` is ``"<reason_code>|<column>|<message>"`` so a pandera failure case maps back to a
+rejection without a lookup table that could drift from the checks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import pandera.polars as pa
+import polars as pl
+
+from schemas.fields import MAX_MONEY_INTEGER_DIGITS, PAYROLL_FIELDS, Field
+from schemas.reasons import RowReject
+
+DATE_FORMAT = "%Y-%m-%d"
+MIN_AGE_AT_PAY_DATE = 14
+MAX_AGE_AT_PAY_DATE = 110
+MAX_TEXT_CHARS = 64
+
+_MONEY_RE = rf"^[0-9]{{1,{MAX_MONEY_INTEGER_DIGITS}}}(\.[0-9]{{1,2}})?$"
+_NEGATIVE_RE = r"^-"
+_PCT_RE = r"^[0-9]{1,3}(\.[0-9]{1,2})?$"
+_PCT_0_100_RE = r"^(100(\.0{1,2})?|[0-9]{1,2}(\.[0-9]{1,2})?)$"
+_HOURS_RE = r"^[0-9]{1,5}(\.[0-9]{1,2})?$"
+_SSN_RE = r"^[0-9]{3}-?[0-9]{2}-?[0-9]{4}$"
+_DATE_RE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
+
+
+def error_tag(reason: RowReject, column: str, message: str) -> str:
+    """Encode a check's reason, column and message in its pandera ``error`` string."""
+    return f"{reason.value}|{column}|{message}"
+
+
+def _value_check(field: Field, ok: pl.Expr, reason: RowReject, message: str) -> pa.Check:
+    """A vectorised check over one text column; empty values pass (missing is checked by nullability)."""
+    name = field.name
+
+    def check(data: pa.PolarsData) -> pl.LazyFrame:
+        return data.lazyframe.select((pl.col(name).is_null() | ok).alias(name))
+
+    return pa.Check(check, error=error_tag(reason, name, message))
+
+
+def _checks_for(field: Field) -> list[pa.Check]:
+    col = pl.col(field.name)
+    if field.kind == "text":
+        return [
+            _value_check(
+                field,
+                col.str.len_chars() <= MAX_TEXT_CHARS,
+                RowReject.OUT_OF_RANGE,
+                f"longer than {MAX_TEXT_CHARS} characters",
+            )
+        ]
+    if field.kind == "date":
+        return [
+            _value_check(
+                field,
+                col.str.contains(_DATE_RE) & col.str.to_date(DATE_FORMAT, strict=False).is_not_null(),
+                RowReject.BAD_FORMAT,
+                "not a date in YYYY-MM-DD form",
+            )
+        ]
+    if field.kind == "money":
+        negative = col.str.contains(_NEGATIVE_RE)
+        return [
+            _value_check(field, ~negative, RowReject.NEGATIVE_MONEY, "money must not be negative"),
+            _value_check(
+                field,
+                negative | col.str.contains(_MONEY_RE),
+                RowReject.BAD_FORMAT,
+                f"not a plain amount (digits, at most 2 decimals, at most {MAX_MONEY_INTEGER_DIGITS} "
+                "integer digits, no $ or thousands separators)",
+            ),
+        ]
+    if field.kind == "pct":
+        well_formed = col.str.contains(_PCT_RE)
+        return [
+            _value_check(field, well_formed, RowReject.BAD_FORMAT, "not a percent (a number, at most 2 decimals)"),
+            _value_check(
+                field,
+                ~well_formed | col.str.contains(_PCT_0_100_RE),
+                RowReject.OUT_OF_RANGE,
+                "percent outside 0-100",
+            ),
+        ]
+    if field.kind == "hours":
+        return [
+            _value_check(
+                field,
+                col.str.contains(_HOURS_RE),
+                RowReject.BAD_FORMAT,
+                "not a number of hours >= 0 with at most 2 decimals",
+            )
+        ]
+    if field.kind == "ssn":
+        return [_value_check(field, col.str.contains(_SSN_RE), RowReject.BAD_FORMAT, "not a 9-digit SSN")]
+    if field.kind == "enum":
+        return [
+            _value_check(
+                field,
+                col.is_in(list(field.choices)),
+                RowReject.BAD_CHOICE,
+                f"not one of {', '.join(field.choices)}",
+            )
+        ]
+    raise ValueError(f"field {field.name!r} has unknown kind {field.kind!r}")
+
+
+def text_schema(columns: Iterable[str], fields: tuple[Field, ...] = PAYROLL_FIELDS) -> pa.DataFrameSchema:
+    """Stage-1 schema for the columns present in a file, all read as text (empty cells are null)."""
+    present = set(columns)
+    return pa.DataFrameSchema(
+        {
+            f.name: pa.Column(pl.Utf8, nullable=not f.required, checks=_checks_for(f))
+            for f in fields
+            if f.name in present
+        },
+        strict=False,
+        name="payroll_text",
+    )
+
+
+def age_at(on: pl.Expr, born: pl.Expr) -> pl.Expr:
+    """Completed years of age on a date (a 29 February birthday comes on 1 March in other years).
+
+    Examples
+    --------
+    >>> import polars as pl, datetime as dt
+    >>> pl.select(age_at(pl.lit(dt.date(2025, 6, 1)), pl.lit(dt.date(1975, 6, 2)))).item()
+    49
+    """
+    before_birthday = (on.dt.month() * 100 + on.dt.day()) < (born.dt.month() * 100 + born.dt.day())
+    return (on.dt.year() - born.dt.year() - before_birthday.cast(pl.Int32)).cast(pl.Int32)
+
+
+def _row_check(ok: pl.Expr, reason: RowReject, column: str, message: str) -> pa.Check:
+    def check(data: pa.PolarsData) -> pl.LazyFrame:
+        return data.lazyframe.select(ok.fill_null(True).alias("ok"))
+
+    return pa.Check(check, error=error_tag(reason, column, message))
+
+
+def row_schema(limit_years: Iterable[int]) -> pa.DataFrameSchema:
+    """Stage-2 schema over the typed frame (see :func:`pipelines.ingest.to_typed`).
+
+    ``limit_years`` are the calendar years the IRS limits seed table has a row for.
+    """
+    years = sorted(set(limit_years))
+    age = age_at(pl.col("pay_date"), pl.col("date_of_birth"))
+    return pa.DataFrameSchema(
+        checks=[
+            _row_check(
+                pl.col("pretax_deferral_bp") + pl.col("roth_deferral_bp") <= 10_000,
+                RowReject.PCT_SUM_OVER_100,
+                "roth_deferral_pct",
+                "pretax_deferral_pct + roth_deferral_pct is more than 100",
+            ),
+            _row_check(
+                pl.col("pay_date") >= pl.col("hire_date"),
+                RowReject.PAY_BEFORE_HIRE,
+                "pay_date",
+                "pay_date is before hire_date",
+            ),
+            _row_check(
+                age.is_between(MIN_AGE_AT_PAY_DATE, MAX_AGE_AT_PAY_DATE),
+                RowReject.AGE_OUT_OF_RANGE,
+                "date_of_birth",
+                f"age at pay_date is under {MIN_AGE_AT_PAY_DATE} or over {MAX_AGE_AT_PAY_DATE}",
+            ),
+            _row_check(
+                pl.col("termination_date") >= pl.col("hire_date"),
+                RowReject.TERMINATION_BEFORE_HIRE,
+                "termination_date",
+                "termination_date is before hire_date",
+            ),
+            _row_check(
+                pl.col("termination_reason").is_null() | pl.col("termination_date").is_not_null(),
+                RowReject.REASON_WITHOUT_DATE,
+                "termination_reason",
+                "termination_reason given without termination_date",
+            ),
+            _row_check(
+                pl.col("pay_date").dt.year().is_in(years),
+                RowReject.NO_LIMITS_FOR_YEAR,
+                "pay_date",
+                "no IRS limits for this pay_date's year: add the year's row to sql/seeds/irs_limits.csv "
+                f"(years present: {years[0]}-{years[-1]})"
+                if years
+                else "the IRS limits table is empty",
+            ),
+        ],
+        strict=False,
+        name="payroll_row",
+    )

@@ -1,0 +1,126 @@
+"""The plan file (``PLANS/<plan_id>.toml``): a strict, frozen model of one plan's rules.
+
+An unknown or misspelled key, a wrong type or an out-of-range value is a :class:`PlanConfigError` naming the
+file and the key. Sections that later rules need (true-up, vesting, distributions) are added as new
+sub-models; every section has defaults, so an older plan file stays valid.
+
+Examples
+--------
+>>> plan = parse_plan_text('plan_id = "acme"\\nname = "Acme"\\n[match]\\n'
+...     'tiers = [{ up_to_pct = 3, rate_pct = 100 }, { up_to_pct = 5, rate_pct = 50 }]', "acme.toml")
+>>> [(t.up_to_bp, t.rate_bp) for t in plan.match.tiers]
+[(300, 10000), (500, 5000)]
+"""
+
+from __future__ import annotations
+
+import tomllib
+from decimal import Decimal
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator
+
+MAX_MATCH_RATE_PCT = Decimal(1000)
+
+
+class PlanConfigError(ValueError):
+    """A plan file that cannot be used; the message names the file and what is wrong."""
+
+
+def _to_decimal(value: object) -> object:
+    # TOML integers arrive as int and floats as Decimal (parse_float=Decimal): accept both, never bool.
+    if isinstance(value, int) and not isinstance(value, bool):
+        return Decimal(value)
+    return value
+
+
+def _two_places(value: Decimal) -> Decimal:
+    if value != value.quantize(Decimal("0.01")):
+        raise ValueError("at most 2 decimal places")
+    return value
+
+
+Percent = Annotated[Decimal, BeforeValidator(_to_decimal)]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+
+class MatchTier(_Strict):
+    """``rate_pct`` % of the deferral that falls between the previous tier's ``up_to_pct`` and this one's."""
+
+    up_to_pct: Percent = Field(gt=0, le=100)
+    rate_pct: Percent = Field(ge=0, le=MAX_MATCH_RATE_PCT)
+
+    _places = field_validator("up_to_pct", "rate_pct")(_two_places)
+
+    @property
+    def up_to_bp(self) -> int:
+        """``up_to_pct`` in basis points (hundredths of a percent)."""
+        return int(self.up_to_pct * 100)
+
+    @property
+    def rate_bp(self) -> int:
+        """``rate_pct`` in basis points."""
+        return int(self.rate_pct * 100)
+
+
+class MatchConfig(_Strict):
+    tiers: tuple[MatchTier, ...] = Field(default=(), strict=False)  # TOML arrays arrive as lists
+    match_catch_up: bool = True
+
+    @field_validator("tiers")
+    @classmethod
+    def _increasing(cls, tiers: tuple[MatchTier, ...]) -> tuple[MatchTier, ...]:
+        bounds = [t.up_to_pct for t in tiers]
+        if any(later <= earlier for earlier, later in zip(bounds, bounds[1:])):
+            raise ValueError("tiers must have strictly increasing up_to_pct")
+        return tiers
+
+
+class CatchUpConfig(_Strict):
+    enabled: bool = True
+    age_60_63: bool = True
+
+
+class PlanConfig(_Strict):
+    plan_id: str = Field(pattern=r"^[A-Za-z0-9_-]{1,64}$")
+    name: str = Field(min_length=1)
+    match: MatchConfig = MatchConfig()
+    catch_up: CatchUpConfig = CatchUpConfig()
+
+
+def _describe(err: dict) -> str:
+    key = ".".join(str(p) for p in err["loc"]) or "(top level)"
+    if err["type"] == "extra_forbidden":
+        return f"unknown key '{key}'"
+    if err["type"] == "missing":
+        return f"missing required key '{key}'"
+    return f"key '{key}': {err['msg']}"
+
+
+def parse_plan_text(text: str, source: str) -> PlanConfig:
+    """Parse and validate a plan file's text; ``source`` names the file in errors."""
+    try:
+        raw = tomllib.loads(text, parse_float=Decimal)
+    except tomllib.TOMLDecodeError as exc:
+        raise PlanConfigError(f"{source}: not valid TOML: {exc}") from None
+    try:
+        return PlanConfig.model_validate(raw)
+    except ValidationError as exc:
+        problems = "; ".join(_describe(e) for e in exc.errors())
+        raise PlanConfigError(f"{source}: {problems}") from None
+
+
+def load_plan(path: Path) -> PlanConfig:
+    """Load ``PLANS/<plan_id>.toml``; its ``plan_id`` must equal the file name."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise PlanConfigError(f"{path}: cannot read plan file: {exc}") from None
+    plan = parse_plan_text(text, str(path))
+    if plan.plan_id != path.stem:
+        raise PlanConfigError(f"{path}: key 'plan_id' is {plan.plan_id!r} but the file name says {path.stem!r}")
+    return plan

@@ -1,0 +1,62 @@
+"""Reject reasons, in precedence order.
+
+A whole file is rejected (nothing posted) for the first file-level reason that applies. Otherwise each row
+is checked in three stages, and a row is rejected with every reason of the first stage that finds any:
+
+1. each value on its own (missing, negative, unparseable, out of range, not an allowed choice);
+2. the row's values together (percent sum, dates against each other, age, a limits row for the year);
+3. the row against other rows (duplicate in the file, already posted from another file).
+
+A row's reasons all go to the ``rejections`` table; ``batches.rows_rejected`` counts rejected lines.
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+
+
+class FileReject(str, Enum):
+    """Reasons a whole file is rejected, checked in this order."""
+
+    NO_PLAN_FILE = "no_plan_file"
+    NOT_UTF8 = "not_utf8"
+    EMPTY_FILE = "empty_file"
+    UNREADABLE_CSV = "unreadable_csv"
+    DUPLICATE_COLUMN = "duplicate_column"
+    UNKNOWN_COLUMN = "unknown_column"
+    MISSING_COLUMN = "missing_column"
+
+
+class RowReject(str, Enum):
+    """Reasons a row is rejected; the stage each belongs to is in ``ROW_REJECT_STAGE``."""
+
+    MISSING_VALUE = "missing_value"
+    NEGATIVE_MONEY = "negative_money"
+    BAD_FORMAT = "bad_format"
+    OUT_OF_RANGE = "out_of_range"
+    BAD_CHOICE = "bad_choice"
+    PCT_SUM_OVER_100 = "pct_sum_over_100"
+    PAY_BEFORE_HIRE = "pay_before_hire"
+    AGE_OUT_OF_RANGE = "age_out_of_range"
+    TERMINATION_BEFORE_HIRE = "termination_before_hire"
+    REASON_WITHOUT_DATE = "termination_reason_without_date"
+    NO_LIMITS_FOR_YEAR = "no_irs_limits_for_year"
+    DUPLICATE_IN_FILE = "duplicate_in_file"
+    ALREADY_POSTED = "already_posted"
+
+
+ROW_REJECT_STAGE: dict[RowReject, int] = {
+    RowReject.MISSING_VALUE: 1,
+    RowReject.NEGATIVE_MONEY: 1,
+    RowReject.BAD_FORMAT: 1,
+    RowReject.OUT_OF_RANGE: 1,
+    RowReject.BAD_CHOICE: 1,
+    RowReject.PCT_SUM_OVER_100: 2,
+    RowReject.PAY_BEFORE_HIRE: 2,
+    RowReject.AGE_OUT_OF_RANGE: 2,
+    RowReject.TERMINATION_BEFORE_HIRE: 2,
+    RowReject.REASON_WITHOUT_DATE: 2,
+    RowReject.NO_LIMITS_FOR_YEAR: 2,
+    RowReject.DUPLICATE_IN_FILE: 3,
+    RowReject.ALREADY_POSTED: 3,
+}

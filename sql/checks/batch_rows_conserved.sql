@@ -1,0 +1,16 @@
+-- Every row read is posted or rejected, and the audit tables agree with each batch's counts.
+WITH posted AS (
+    SELECT batch_id, count(*) AS n FROM payroll_lines GROUP BY batch_id
+),
+rejected AS (
+    SELECT batch_id, count(DISTINCT line_number) AS n FROM rejections WHERE line_number IS NOT NULL GROUP BY batch_id
+)
+SELECT b.batch_id, b.file_name, b.status, b.rows_read, b.rows_posted, b.rows_rejected,
+       coalesce(p.n, 0) AS payroll_lines, coalesce(r.n, 0) AS rejected_lines
+FROM batches b
+LEFT JOIN posted p USING (batch_id)
+LEFT JOIN rejected r USING (batch_id)
+WHERE b.rows_read <> b.rows_posted + b.rows_rejected
+   OR b.rows_posted <> coalesce(p.n, 0)
+   OR (b.status = 'posted' AND b.rows_rejected <> coalesce(r.n, 0))
+   OR (b.status = 'rejected' AND (b.rows_posted <> 0 OR b.rows_rejected <> b.rows_read))

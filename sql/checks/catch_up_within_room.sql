@@ -1,0 +1,16 @@
+-- Catch-up deferrals never exceed the catch-up room the rules gave that person and year.
+WITH catch_up AS (
+    SELECT plan_id, employee_id, plan_year, sum(amount) AS catch_up_deferral
+    FROM ledger
+    WHERE source IN ('pretax_catchup', 'roth_catchup')
+    GROUP BY ALL
+),
+room AS (
+    SELECT plan_id, employee_id, plan_year, max(catch_up_limit) AS catch_up_limit
+    FROM payroll_lines
+    GROUP BY ALL
+)
+SELECT c.plan_id, c.employee_id, c.plan_year, c.catch_up_deferral, r.catch_up_limit
+FROM catch_up c
+LEFT JOIN room r USING (plan_id, employee_id, plan_year)
+WHERE r.catch_up_limit IS NULL OR c.catch_up_deferral > r.catch_up_limit

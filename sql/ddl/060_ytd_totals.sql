@@ -1,0 +1,14 @@
+-- Derived state: year-to-date totals per person and plan year, updated in the same transaction as the ledger
+-- rows they summarise, so a night reads only the people in its file instead of re-reading history.
+-- sql/checks/ytd_totals_match_ledger.sql proves it equals the ledger.
+CREATE TABLE IF NOT EXISTS ytd_totals (
+    plan_id              VARCHAR NOT NULL,
+    employee_id          VARCHAR NOT NULL,
+    plan_year            INTEGER NOT NULL,
+    regular_deferral     DECIMAL(18, 2) NOT NULL,
+    catch_up_deferral    DECIMAL(18, 2) NOT NULL,
+    employer_match       DECIMAL(18, 2) NOT NULL,
+    plan_compensation    DECIMAL(18, 2) NOT NULL,
+    gross_pay            DECIMAL(18, 2) NOT NULL,
+    PRIMARY KEY (plan_id, employee_id, plan_year)
+);
