@@ -1,0 +1,40 @@
+# planadmin: the README's commands. Needs only Python 3.11 and pip; uv is bootstrapped into .tools/.
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+UV_VERSION := 0.13.9
+UV := .tools/bin/uv
+VENV := .venv
+export UV_PYTHON_DOWNLOADS := never
+export PREFECT_HOME := $(CURDIR)/.prefect
+DEMO_DB ?= planadmin.duckdb
+
+.PHONY: setup demo test test-fast soak bench lock clean
+
+$(UV):
+	$(PYTHON) -m venv .tools
+	.tools/bin/python -m pip install --quiet --disable-pip-version-check "uv==$(UV_VERSION)"
+
+$(VENV)/.synced: $(UV) pyproject.toml uv.lock
+	$(UV) sync --frozen --python "$(PYTHON)"
+	touch $@
+
+setup: $(VENV)/.synced  ## create .venv with the planadmin command
+
+demo: setup  ## run the nightly job on the shipped demo inbox into a fresh $(DEMO_DB)
+	rm -f $(DEMO_DB) $(DEMO_DB).wal
+	$(VENV)/bin/planadmin run --inbox fixtures/demo/INBOX --plans fixtures/demo/PLANS --db $(DEMO_DB) --as-of 2026-01-15
+
+test: setup  ## the whole test suite (soak and large benchmarks excluded)
+	$(VENV)/bin/python -m pytest
+
+soak: setup  ## long-running modes only
+	$(VENV)/bin/python -m pytest -m soak
+
+bench: setup  ## large benchmarks only
+	$(VENV)/bin/python -m pytest -m benchmark -s
+
+lock: $(UV)  ## re-resolve uv.lock after changing pyproject.toml
+	$(UV) lock
+
+clean:
+	rm -rf $(VENV) .tools .prefect .pytest_cache .hypothesis $(DEMO_DB) $(DEMO_DB).wal

@@ -1,0 +1,110 @@
+"""Shared test helpers: tiny payroll files built from dicts, plan files, a ledger in tmp_path, and one
+session-wide Prefect test harness for the few flow tests."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from pipelines.ledger import Ledger
+from pipelines.limits import load_irs_limits
+from pipelines.payroll_batch import FileResult, process_payroll_file
+from schemas.plan import PlanConfig, parse_plan_text
+
+COLUMNS = (
+    "employee_id", "date_of_birth", "hire_date", "pay_date", "gross_pay", "pretax_deferral_pct",
+    "roth_deferral_pct", "plan_compensation", "termination_date", "termination_reason",
+)
+
+ACME_TOML = """
+plan_id = "acme"
+name = "Acme Corp 401(k) Plan"
+[match]
+tiers = [ { up_to_pct = 3, rate_pct = 100 }, { up_to_pct = 5, rate_pct = 50 } ]
+match_catch_up = true
+[catch_up]
+enabled = true
+age_60_63 = true
+"""
+
+
+def row(
+    employee_id: str = "E1",
+    date_of_birth: str = "1980-06-15",
+    hire_date: str = "2020-01-01",
+    pay_date: str = "2025-01-10",
+    gross_pay: str = "1000.00",
+    pretax_deferral_pct: str = "5",
+    **optional: str,
+) -> dict[str, str]:
+    """One payroll row as text, valid unless told otherwise."""
+    return {
+        "employee_id": employee_id, "date_of_birth": date_of_birth, "hire_date": hire_date, "pay_date": pay_date,
+        "gross_pay": gross_pay, "pretax_deferral_pct": pretax_deferral_pct, **optional,
+    }
+
+
+def make_csv(rows: list[dict[str, str]], columns: tuple[str, ...] = COLUMNS, line_end: str = "\n",
+             bom: bool = False) -> bytes:
+    """A payroll file's bytes; values are written as given (quote them yourself if they hold commas)."""
+    lines = [",".join(columns)] + [",".join(r.get(c, "") for c in columns) for r in rows]
+    return (("\ufeff" if bom else "") + line_end.join(lines) + line_end).encode("utf-8")
+
+
+@pytest.fixture(scope="session")
+def limits() -> pl.DataFrame:
+    return load_irs_limits()
+
+
+@pytest.fixture()
+def acme_plan() -> PlanConfig:
+    return parse_plan_text(ACME_TOML, "acme.toml")
+
+
+@pytest.fixture()
+def ledger(tmp_path: Path):
+    with Ledger(tmp_path / "test.duckdb") as db:
+        yield db
+
+
+@pytest.fixture()
+def post(ledger: Ledger, tmp_path: Path, limits: pl.DataFrame, acme_plan: PlanConfig):
+    """post(name, bytes, plan=acme) writes INBOX/acme/payroll/<name> and processes it into ``ledger``."""
+
+    def _post(name: str, data: bytes, plan: PlanConfig | None = acme_plan, plan_id: str = "acme") -> FileResult:
+        path = tmp_path / "INBOX" / plan_id / "payroll" / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+        return process_payroll_file(
+            ledger, plan_id=plan_id, plan=plan, path=path, file_name=f"{plan_id}/payroll/{name}",
+            run_id="test-run", limits=limits,
+        )
+
+    return _post
+
+
+def ledger_amounts(ledger: Ledger, employee_id: str | None = None) -> dict[tuple[str, str], str]:
+    """{(effective_date, source): amount as text} for one person (or all), for compact assertions."""
+    where = "WHERE employee_id = ?" if employee_id else ""
+    rows = ledger.frame(
+        f"SELECT effective_date::VARCHAR d, source, amount::VARCHAR a FROM ledger {where} ORDER BY 1, 2",
+        [employee_id] if employee_id else None,
+    )
+    return {(d, s): a for d, s, a in rows.iter_rows()}
+
+
+def biweekly(start: str, count: int) -> list[str]:
+    first = dt.date.fromisoformat(start)
+    return [(first + dt.timedelta(days=14 * i)).isoformat() for i in range(count)]
+
+
+@pytest.fixture(scope="session")
+def prefect_harness():
+    """One temporary Prefect API for the whole session (starting one costs 5-15 s)."""
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness(server_startup_timeout=120):
+        yield

@@ -1,0 +1,176 @@
+"""Posting payroll files into DuckDB (no Prefect): amounts, idempotency, carry-over, atomicity, audit."""
+
+from __future__ import annotations
+
+import os
+import stat
+
+import pytest
+
+from pipelines.ledger import Ledger
+from tests.conftest import biweekly, ledger_amounts, make_csv, row
+
+
+def test_posts_each_source_as_decimal(post, ledger):
+    # Age 55 (born 1970). Pay $2,000.00 at 4% pre-tax + 2% Roth: $80.00 + $40.00. Match on $120 = 6% of pay:
+    # tier 1 $60 at 100% + tier 2 ($60-$100 band, $40 of it) at 50% = $80. Loan repayment $25.50 passes through.
+    result = post("p1.csv", make_csv([row(date_of_birth="1970-01-01", gross_pay="2000.00", pretax_deferral_pct="4",
+                                          roth_deferral_pct="2", loan_repayment="25.50")],
+                                     columns=("employee_id", "date_of_birth", "hire_date", "pay_date", "gross_pay",
+                                              "pretax_deferral_pct", "roth_deferral_pct", "loan_repayment")))
+    assert (result.status, result.rows_read, result.rows_posted, result.rows_rejected) == ("posted", 1, 1, 0)
+    assert ledger_amounts(ledger) == {
+        ("2025-01-10", "loan_repayment"): "25.50",
+        ("2025-01-10", "match"): "80.00",
+        ("2025-01-10", "pretax"): "80.00",
+        ("2025-01-10", "roth"): "40.00",
+    }
+    types = dict(ledger.frame("SELECT column_name, data_type FROM information_schema.columns WHERE table_name='ledger'").iter_rows())
+    assert types["amount"] == "DECIMAL(18,2)"
+
+
+def test_zero_amounts_post_no_rows(post, ledger):
+    post("p1.csv", make_csv([row(pretax_deferral_pct="0")]))
+    assert ledger_amounts(ledger) == {}
+    assert ledger.frame("SELECT count(*) n FROM payroll_lines")["n"].item() == 1
+
+
+def test_same_file_twice_is_skipped(post, ledger):
+    data = make_csv([row(), row(employee_id="E2")])
+    first = post("p1.csv", data)
+    second = post("p1-copy.csv", data)  # same bytes under another name: same sha256
+    assert first.status == "posted" and second.status == "skipped"
+    assert second.batch_id == first.batch_id
+    assert ledger.frame("SELECT count(*) n FROM batches")["n"].item() == 1
+    assert ledger.frame("SELECT count(*) n FROM ledger")["n"].item() == 4  # 2 people × (pretax, match)
+
+
+def test_already_posted_row_in_another_file_is_rejected(post, ledger):
+    post("p1.csv", make_csv([row()]))
+    # A corrected re-export: same person and pay date (different bytes), plus a new person.
+    result = post("p1-fixed.csv", make_csv([row(gross_pay="1000.01"), row(employee_id="E2")]))
+    assert (result.rows_read, result.rows_posted, result.rows_rejected) == (2, 1, 1)
+    assert ledger.frame("SELECT reason_code FROM rejections")["reason_code"].to_list() == ["already_posted"]
+    # E1's pre-tax is still the first file's 5% of $1,000.00 = $50.00, once.
+    assert ledger_amounts(ledger, "E1")[("2025-01-10", "pretax")] == "50.00"
+
+
+def test_year_to_date_carries_across_nights(post, ledger):
+    # Age 44. $10,000 at 50% = $5,000 a period; 402(g) 2025 is $23,500.
+    dates = biweekly("2025-01-10", 6)
+    for i, d in enumerate(dates):
+        post(f"p{i}.csv", make_csv([row(date_of_birth="1981-01-01", pay_date=d, gross_pay="10000.00",
+                                        pretax_deferral_pct="50")]))
+    pretax = [v for (d, s), v in sorted(ledger_amounts(ledger).items()) if s == "pretax"]
+    # Four full periods, then the last $3,500, then nothing (no row for a zero amount).
+    assert pretax == ["5000.00", "5000.00", "5000.00", "5000.00", "3500.00"]
+    assert ledger.frame("SELECT regular_deferral::VARCHAR r FROM ytd_totals")["r"].item() == "23500.00"
+    not_deferred = ledger.frame("SELECT not_deferred::VARCHAR n FROM payroll_lines ORDER BY pay_date")["n"].to_list()
+    assert not_deferred[-2:] == ["1500.00", "5000.00"]
+
+
+def _ledger_rows(db: Ledger):
+    return db.frame(
+        "SELECT entry_id, employee_id, effective_date, source, amount FROM ledger ORDER BY entry_id"
+    ).rows()
+
+
+def test_two_nights_equal_one_night_with_both_files(tmp_path, limits, acme_plan):
+    from pipelines.payroll_batch import process_payroll_file
+
+    files = {
+        f"2025-{m:02d}.csv": make_csv([
+            row(employee_id=e, date_of_birth="1970-01-01", pay_date=f"2025-{m:02d}-15", gross_pay="20000.00",
+                pretax_deferral_pct="40", roth_deferral_pct="10")
+            for e in ("A", "B")
+        ])
+        for m in range(1, 5)
+    }
+    inbox = tmp_path / "in"
+    inbox.mkdir()
+    for name, data in files.items():
+        (inbox / name).write_bytes(data)
+
+    def run(db: Ledger, names):
+        for n in names:
+            process_payroll_file(db, plan_id="acme", plan=acme_plan, path=inbox / n, file_name=n, run_id="r", limits=limits)
+
+    names = sorted(files)
+    with Ledger(tmp_path / "one.duckdb") as one, Ledger(tmp_path / "two.duckdb") as two:
+        run(one, names)
+        run(two, names[:2])
+        run(two, names[2:])
+        run(two, names)  # and a third night re-running everything posts nothing
+        assert _ledger_rows(one) == _ledger_rows(two)
+        assert two.frame("SELECT count(*) n FROM batches")["n"].item() == 4
+        assert one.run_checks() == [] and two.run_checks() == []
+
+
+def test_file_rejected_whole_posts_nothing_and_is_recorded(post, ledger):
+    result = post("bad.csv", make_csv([row(), row(employee_id="E2")], columns=("employee_id", "date_of_birth")))
+    assert (result.status, result.rows_read, result.rows_posted, result.rows_rejected) == ("rejected", 2, 0, 2)
+    batch = ledger.frame("SELECT status, error, rows_read, rows_rejected FROM batches").row(0)
+    assert batch == ("rejected", "required column 'hire_date' is missing", 2, 2)
+    assert ledger.frame("SELECT reason_code, column_name, line_number FROM rejections").rows() == [
+        ("missing_column", "hire_date", None)
+    ]
+    assert ledger_amounts(ledger) == {}
+
+
+def test_plan_without_plan_file_rejects_its_files(post, ledger):
+    result = post("p1.csv", make_csv([row()]), plan=None, plan_id="initech")
+    assert result.status == "rejected"
+    assert "no plan file" in result.error
+    assert ledger.frame("SELECT reason_code FROM rejections")["reason_code"].to_list() == ["no_plan_file"]
+
+
+def test_rejected_file_is_retried_as_a_new_attempt(post, ledger, acme_plan):
+    data = make_csv([row()])
+    first = post("p1.csv", data, plan=None)
+    second = post("p1.csv", data, plan=acme_plan)  # the plan file was added; same bytes
+    assert (first.status, second.status) == ("rejected", "posted")
+    assert first.batch_id.endswith("-1") and second.batch_id.endswith("-2")
+
+
+def test_a_failed_post_leaves_nothing_behind(post, ledger, monkeypatch):
+    # Break the last statement of the transaction: the batch, lines and ledger rows must all roll back.
+    def boom(*args, **kwargs):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(Ledger, "_insert_rejections", boom)
+    with pytest.raises(RuntimeError, match="disk full"):
+        post("p1.csv", make_csv([row()]))
+    for table in ("batches", "ledger", "payroll_lines", "ytd_totals", "participants"):
+        assert ledger.frame(f"SELECT count(*) n FROM {table}")["n"].item() == 0, table
+
+
+def test_participants_keep_latest_facts_and_only_ssn_last4(post, ledger):
+    cols = ("employee_id", "date_of_birth", "hire_date", "pay_date", "gross_pay", "pretax_deferral_pct", "ssn",
+            "termination_date", "termination_reason")
+    post("p2.csv", make_csv([row(pay_date="2025-01-24", ssn="123-45-6789", termination_date="2025-01-20",
+                                 termination_reason="voluntary")], cols))
+    post("p1.csv", make_csv([row(pay_date="2025-01-10", ssn="123456789")], cols))  # older facts arrive late
+    facts = ledger.frame("SELECT ssn_last4, termination_date::VARCHAR t, facts_as_of::VARCHAR f FROM participants").row(0)
+    assert facts == ("6789", "2025-01-20", "2025-01-24")
+    dump = str(ledger.frame("SELECT * FROM participants").rows()) + str(ledger.frame("SELECT * FROM payroll_lines").rows())
+    assert "123-45-6789" not in dump and "123456789" not in dump
+
+
+def test_irs_limits_are_a_table_with_sources(ledger):
+    rows = ledger.frame("SELECT year, elective_deferral_402g::VARCHAR g, source FROM irs_limits WHERE year = 2025").row(0)
+    assert rows == (2025, "23500.00", rows[2]) and rows[2].startswith("IRS Notice 2024-80")
+
+
+def test_database_file_is_owner_only(ledger):
+    assert stat.S_IMODE(os.stat(ledger.path).st_mode) == 0o600
+
+
+def test_invariant_checks_catch_a_planted_violation(post, ledger):
+    post("p1.csv", make_csv([row()]))
+    assert ledger.run_checks() == []
+    # Plant a duplicate entry and an orphan: two checks must name them.
+    ledger._exec("INSERT INTO ledger SELECT * FROM ledger LIMIT 1")
+    ledger._exec("INSERT INTO ledger SELECT 'x', plan_id, employee_id, effective_date, plan_year, entry_type, source, "
+                 "amount, 'no-such-batch', line_number FROM ledger LIMIT 1")
+    failed = {f.check for f in ledger.run_checks()}
+    assert {"ledger_entry_id_unique", "ledger_entry_has_posted_batch", "ytd_totals_match_ledger"} <= failed
