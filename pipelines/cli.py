@@ -24,7 +24,7 @@ EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="401(k) plan administration batch processor.")
 # Summaries go to logs and pipes as often as to terminals: never wrap them narrower than 120 columns.
 out = Console(highlight=False, width=None if sys.stdout.isatty() else 120)
-err = Console(stderr=True, highlight=False, width=None if sys.stderr.isatty() else 120)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
 def _money(cents: int) -> str:

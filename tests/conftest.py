@@ -4,6 +4,7 @@ session-wide Prefect test harness for the few flow tests."""
 from __future__ import annotations
 
 import datetime as dt
+import os
 from pathlib import Path
 
 import polars as pl
@@ -13,6 +14,8 @@ from pipelines.ledger import Ledger
 from pipelines.limits import load_irs_limits
 from pipelines.payroll_batch import FileResult, process_payroll_file
 from schemas.plan import PlanConfig, parse_plan_text
+
+os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")  # no network here; keep the logs quiet
 
 COLUMNS = (
     "employee_id", "date_of_birth", "hire_date", "pay_date", "gross_pay", "pretax_deferral_pct",
@@ -104,7 +107,11 @@ def biweekly(start: str, count: int) -> list[str]:
 @pytest.fixture(scope="session")
 def prefect_harness():
     """One temporary Prefect API for the whole session (starting one costs 5-15 s)."""
+    import logging
+
     from prefect.testing.utilities import prefect_test_harness
 
     with prefect_test_harness(server_startup_timeout=120):
         yield
+        # Its "stopping server" message would go to a stream pytest has already closed.
+        logging.getLogger("prefect").setLevel(logging.WARNING)

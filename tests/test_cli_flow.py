@@ -1,0 +1,119 @@
+"""The ``planadmin run`` command and the ``nightly`` flow: exit codes, summary, the demo inbox."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import pytest
+from typer.testing import CliRunner
+
+from pipelines.cli import app
+from tests.conftest import ACME_TOML, make_csv, row
+
+REPO = Path(__file__).resolve().parent.parent
+runner = CliRunner()
+
+
+def make_inbox(tmp_path: Path, files: dict[str, bytes], plan_toml: str | None = ACME_TOML) -> tuple[Path, Path]:
+    inbox, plans = tmp_path / "INBOX", tmp_path / "PLANS"
+    (inbox / "acme" / "payroll").mkdir(parents=True)
+    plans.mkdir()
+    for name, data in files.items():
+        (inbox / "acme" / "payroll" / name).write_bytes(data)
+    if plan_toml is not None:
+        (plans / "acme.toml").write_text(plan_toml)
+    return inbox, plans
+
+
+def invoke(inbox: Path, plans: Path, db: Path, *extra: str):
+    return runner.invoke(
+        app, ["run", "--inbox", str(inbox), "--plans", str(plans), "--db", str(db), "--as-of", "2025-02-01", *extra]
+    )
+
+
+@pytest.mark.usefixtures("prefect_harness")
+def test_exit_0_with_rejected_rows_and_rerun_posts_nothing(tmp_path):
+    inbox, plans = make_inbox(tmp_path, {
+        "2025-01-10.csv": make_csv([row(), row(employee_id="E2", gross_pay="-1.00")]),
+        "2025-01-24.csv": make_csv([row(pay_date="2025-01-24")]),
+    })
+    db = tmp_path / "p.duckdb"
+    first = invoke(inbox, plans, db)
+    assert first.exit_code == 0, first.output
+    assert "2 posted, 0 rejected whole, 0 skipped" in first.output
+    assert "3 read, 2 posted, 1 rejected" in first.output
+    second = invoke(inbox, plans, db)
+    assert second.exit_code == 0, second.output
+    assert "0 posted, 0 rejected whole, 2 skipped" in second.output
+    with duckdb.connect(str(db), read_only=True) as con:
+        # 2 periods × (pre-tax 5% of $1,000 = $50 + match $30 (first 3% at 100%) + $10 (next 2% at 50%)).
+        assert con.sql("SELECT count(*), sum(amount)::VARCHAR FROM ledger").fetchall() == [(4, "180.00")]
+        assert con.sql("SELECT count(*), min(status) FROM runs").fetchall() == [(2, "completed")]
+
+
+@pytest.mark.usefixtures("prefect_harness")
+def test_exit_1_when_a_file_is_rejected_whole(tmp_path):
+    inbox, plans = make_inbox(tmp_path, {
+        "good.csv": make_csv([row()]),
+        "bad.csv": make_csv([row()], columns=("employee_id", "pay_date")),
+    })
+    result = invoke(inbox, plans, tmp_path / "p.duckdb")
+    assert result.exit_code == 1, result.output
+    assert "1 posted, 1 rejected whole" in result.output
+
+
+@pytest.mark.usefixtures("prefect_harness")
+def test_exit_1_when_a_plan_has_no_plan_file(tmp_path):
+    inbox, plans = make_inbox(tmp_path, {"good.csv": make_csv([row()])}, plan_toml=None)
+    result = invoke(inbox, plans, tmp_path / "p.duckdb")
+    assert result.exit_code == 1
+    assert "no plan file" in result.output
+
+
+def test_exit_2_for_a_misspelled_plan_key(tmp_path):
+    inbox, plans = make_inbox(tmp_path, {"good.csv": make_csv([row()])}, ACME_TOML.replace("match_catch_up", "match_catchup"))
+    result = invoke(inbox, plans, tmp_path / "p.duckdb")
+    assert result.exit_code == 2
+    assert "unknown key 'match.match_catchup'" in result.output and "acme.toml" in result.output
+    assert not (tmp_path / "p.duckdb").exists()  # nothing ran
+
+
+def test_exit_2_for_plan_id_not_matching_file_name(tmp_path):
+    inbox, plans = make_inbox(tmp_path, {"good.csv": make_csv([row()])}, ACME_TOML.replace('"acme"', '"acne"'))
+    result = invoke(inbox, plans, tmp_path / "p.duckdb")
+    assert result.exit_code == 2 and "'plan_id' is 'acne'" in result.output
+
+
+@pytest.mark.parametrize("bad", [["--as-of", "2025-13-01"], ["--inbox", "/no/such/folder"], ["--bogus"]])
+def test_exit_2_for_usage_errors(tmp_path, bad):
+    inbox, plans = make_inbox(tmp_path, {})
+    result = invoke(inbox, plans, tmp_path / "p.duckdb", *bad)
+    assert result.exit_code == 2, result.output
+
+
+def test_demo_through_the_real_command(tmp_path):
+    """The README's demo: the installed ``planadmin`` command, Prefect's temporary server, the shipped data."""
+    db = tmp_path / "demo.duckdb"
+    env = {**os.environ, "PREFECT_HOME": str(tmp_path / "prefect")}
+    env.pop("PREFECT_API_URL", None)
+    exe = shutil.which("planadmin", path=str(Path(sys.executable).parent)) or "planadmin"
+    done = subprocess.run(
+        [exe, "run", "--inbox", str(REPO / "fixtures/demo/INBOX"), "--plans", str(REPO / "fixtures/demo/PLANS"),
+         "--db", str(db), "--as-of", "2026-01-15"],
+        capture_output=True, text=True, env=env, timeout=600,
+    )
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    assert "rejected whole" in done.stdout
+    with duckdb.connect(str(db), read_only=True) as con:
+        plans = con.sql("SELECT count(DISTINCT plan_id), count(DISTINCT employee_id) FROM participants").fetchall()[0]
+        assert plans[0] == 2 and plans[1] >= 200
+        conserved = con.sql("SELECT sum(rows_read) = sum(rows_posted) + sum(rows_rejected) FROM batches").fetchall()
+        assert conserved == [(True,)]
+        assert con.sql("SELECT count(*) FROM rejections").fetchall()[0][0] > 0
+        sources = {s for (s,) in con.sql("SELECT DISTINCT source FROM ledger").fetchall()}
+        assert sources == {"pretax", "roth", "pretax_catchup", "roth_catchup", "match", "loan_repayment"}
