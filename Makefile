@@ -9,7 +9,7 @@ export PREFECT_HOME := $(CURDIR)/.prefect
 export PREFECT_SERVER_ANALYTICS_ENABLED := false
 DEMO_DB ?= planadmin.duckdb
 
-.PHONY: setup demo test test-fast soak bench lock clean
+.PHONY: setup demo test bench lock clean
 
 $(UV):
 	$(PYTHON) -m venv .tools
@@ -28,11 +28,8 @@ demo: setup  ## run the nightly job on the shipped demo inbox into a fresh $(DEM
 test: setup  ## the whole test suite (soak and large benchmarks excluded)
 	$(VENV)/bin/python -m pytest
 
-soak: setup  ## long-running modes only
-	$(VENV)/bin/python -m pytest -m soak
-
-bench: setup  ## large benchmarks only
-	$(VENV)/bin/python -m pytest -m benchmark -s
+bench: setup  ## a year of nights for 50,000 employees, timed (not part of make test)
+	$(VENV)/bin/python benchmarks/bench_nightly.py --employees 50000 --nights 26
 
 lock: $(UV)  ## re-resolve uv.lock after changing pyproject.toml
 	$(UV) lock
