@@ -20,10 +20,11 @@ from pipelines.limits import LimitsTableError, load_irs_limits
 from schemas.plan import PlanConfigError
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+MAX_REJECTIONS_SHOWN = 30
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="401(k) plan administration batch processor.")
-# Summaries go to logs and pipes as often as to terminals: never wrap them narrower than 120 columns.
-out = Console(highlight=False, width=None if sys.stdout.isatty() else 120)
+# Summaries go to logs and pipes as often as to terminals: never wrap them narrower than 160 columns.
+out = Console(highlight=False, width=None if sys.stdout.isatty() else 160)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
@@ -59,6 +60,16 @@ def _print_report(report) -> None:  # noqa: ANN001 - RunReport, imported lazily 
         f"{sum(f.rows_posted for f in report.files)} posted, {sum(f.rows_rejected for f in report.files)} rejected "
         "(see the rejections table)."
     )
+    rejected = [(f.file_name, *r) for f in report.files for r in f.rejected]
+    if rejected:
+        shown = Table(title="Rejected rows (values and personal data: see the rejections table)")
+        for name in ("file", "line", "employee", "column", "reason"):
+            shown.add_column(name, no_wrap=name != "reason")
+        for file_name, line, employee, column, reason in rejected[:MAX_REJECTIONS_SHOWN]:
+            shown.add_row(file_name, "" if line is None else str(line), employee or "", column or "", reason)
+        out.print(shown)
+        if len(rejected) > MAX_REJECTIONS_SHOWN:
+            out.print(f"... and {len(rejected) - MAX_REJECTIONS_SHOWN} more in the rejections table.")
     for failure in report.check_failures:
         err.print(f"[bold red]invariant check failed:[/] {failure.check} ({failure.rows.height} rows)")
         err.print(str(failure.rows.head(10)))

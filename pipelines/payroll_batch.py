@@ -35,6 +35,12 @@ class FileResult:
     rows_rejected: int = 0
     error: str | None = None
     posted_cents: dict[str, int] = field(default_factory=dict)
+    #: (line_number, employee_id, column_name, reason) per rejection; values stay in the database only.
+    rejected: tuple[tuple[int | None, str | None, str | None, str], ...] = ()
+
+
+def _rejected(rejections: pl.DataFrame) -> tuple[tuple[int | None, str | None, str | None, str], ...]:
+    return tuple(rejections.select("line_number", "employee_id", "column_name", "reason").iter_rows())
 
 
 def _now() -> datetime:
@@ -95,7 +101,10 @@ def process_payroll_file(
     if error is not None:
         record = batch("rejected", read.rows_read, 0, read.rows_read, read.blank_lines, error.message)
         ledger.record_rejected_file(record, _file_rejection(error))
-        return FileResult(plan_id, file_name, "rejected", batch_id, read.rows_read, 0, read.rows_read, error.message)
+        return FileResult(
+            plan_id, file_name, "rejected", batch_id, read.rows_read, 0, read.rows_read, error.message,
+            rejected=_rejected(_file_rejection(error)),
+        )
 
     assert read.text is not None and plan is not None
     validated = validate_payroll(read.text, limits["plan_year"].to_list())
@@ -110,4 +119,7 @@ def process_payroll_file(
     record = batch("posted", read.rows_read, rows_posted, rows_rejected, read.blank_lines, None)
     ledger.post_batch(record, contributions, entries, ytd_increments(contributions), validated.rejections)
     totals = dict(entries.group_by("source").agg(pl.col("amount_cents").sum()).sort("source").iter_rows())
-    return FileResult(plan_id, file_name, "posted", batch_id, read.rows_read, rows_posted, rows_rejected, None, totals)
+    return FileResult(
+        plan_id, file_name, "posted", batch_id, read.rows_read, rows_posted, rows_rejected, None, totals,
+        _rejected(validated.rejections),
+    )

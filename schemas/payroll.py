@@ -57,7 +57,13 @@ def _checks_for(field: Field) -> list[pa.Check]:
                 col.str.len_chars() <= MAX_TEXT_CHARS,
                 RowReject.OUT_OF_RANGE,
                 f"longer than {MAX_TEXT_CHARS} characters",
-            )
+            ),
+            _value_check(
+                field,
+                ~col.str.contains(r"[\x00-\x1f\x7f]"),
+                RowReject.BAD_FORMAT,
+                "contains a control character (NUL, tab, line break, ...)",
+            ),
         ]
     if field.kind == "date":
         return [

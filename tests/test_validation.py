@@ -46,6 +46,8 @@ def reasons(rows: list[dict[str, str]], columns=COLUMNS) -> list[tuple[int, str,
         ({"termination_date": "2025-01-10", "termination_reason": "quit"}, "termination_reason", RowReject.BAD_CHOICE),
         ({"termination_reason": "death"}, "termination_reason", RowReject.REASON_WITHOUT_DATE),
         ({"pay_date": "2027-01-08"}, "pay_date", RowReject.NO_LIMITS_FOR_YEAR),
+        ({"employee_id": "E\x001"}, "employee_id", RowReject.BAD_FORMAT),
+        ({"employee_id": "E" * 65}, "employee_id", RowReject.OUT_OF_RANGE),
     ],
 )
 def test_each_row_reason(bad, column, code):
@@ -129,9 +131,11 @@ def test_bom_and_crlf_are_accepted_and_blank_lines_skipped():
         (make_csv([row()], (*COLUMNS, "roth_deferal_pct")), FileReject.UNKNOWN_COLUMN),
         (make_csv([row()], (*COLUMNS, "gross_pay")), FileReject.DUPLICATE_COLUMN),
         (make_csv([row()]).replace(b",", b";"), FileReject.UNKNOWN_COLUMN),
+        (make_csv([row()]).replace(b"\n", b",EXTRA\n").replace(b",EXTRA\n", b"\n", 1), FileReject.UNREADABLE_CSV),
+        (make_csv([row(employee_id='"E1')]), FileReject.UNREADABLE_CSV),
     ],
     ids=["zero-bytes", "blank-lines", "header-only", "latin-1", "missing-column", "misspelled-column",
-         "duplicate-column", "semicolons"],
+         "duplicate-column", "semicolons", "extra-field", "unclosed-quote"],
 )
 def test_whole_file_rejections(data, code):
     read = read_payroll_bytes(data)
