@@ -90,7 +90,9 @@ class Ledger:
             self._load_seeds()
 
     def close(self) -> None:
+        # Drop the connection object too: Prefect may keep task parameters (this object) alive until exit.
         self.con.close()
+        del self.con
 
     def _exec(self, sql: str, params: list | None = None) -> None:
         """Run a statement to completion (DuckDB 2 keeps a result pending until it is completed)."""
