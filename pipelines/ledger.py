@@ -19,9 +19,11 @@ import polars as pl
 from pipelines.money import hundredths_to_decimal
 from pipelines.resources import CHECKS_DIR, DDL_DIR, IRS_LIMITS_CSV
 
-# entry_id: a hash of the entry's business key, JSON-encoded so no separator can make two keys collide.
+# entry_id: a hash of the entry's business key, JSON-encoded so no separator can make two keys collide. The
+# plan year is part of the key: a true-up for two years can be posted on the same day.
 ENTRY_ID_SQL = (
-    "left(sha256(to_json([entry_type, plan_id, employee_id, CAST(effective_date AS VARCHAR), source])), 32)"
+    "left(sha256(to_json([entry_type, plan_id, employee_id, CAST(plan_year AS VARCHAR), "
+    "CAST(effective_date AS VARCHAR), source])), 32)"
 )
 
 

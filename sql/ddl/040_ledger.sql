@@ -1,7 +1,7 @@
 -- The contribution ledger: append only (never UPDATE or DELETE; corrections are new entries). entry_id is a
--- hash of the entry's business key (entry type, plan, employee, effective date, source), so posting the same
--- payroll period twice is impossible by construction and a re-run posts nothing. No index: the append path
--- stays lean, and sql/checks/ledger_entry_id_unique.sql proves uniqueness after every run.
+-- hash of the entry's business key (entry type, plan, employee, plan year, effective date, source), so
+-- posting the same payroll period twice is impossible by construction and a re-run posts nothing. No index:
+-- the append path stays lean, and sql/checks/ledger_entry_id_unique.sql proves uniqueness after every run.
 CREATE TABLE IF NOT EXISTS ledger (
     entry_id        VARCHAR NOT NULL,
     plan_id         VARCHAR NOT NULL,
