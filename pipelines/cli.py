@@ -53,12 +53,14 @@ def _print_report(report) -> None:  # noqa: ANN001 - RunReport, imported lazily 
             by_source[source] = by_source.get(source, 0) + cents
     if by_source:
         out.print("Posted by source: " + ", ".join(f"{s} {_money(c)}" for s, c in sorted(by_source.items())))
-    counts = {s: sum(1 for f in report.files if f.status == s) for s in ("posted", "rejected", "skipped")}
+    counts = {s: sum(1 for f in report.files if f.status == s) for s in ("posted", "rejected", "skipped", "failed", "not_run")}
+    trouble = f", {counts['failed']} failed, {counts['not_run']} not run" if counts["failed"] + counts["not_run"] else ""
+    notices = sum(f.notices for f in report.files)
     out.print(
         f"Files: {counts['posted']} posted, {counts['rejected']} rejected whole, {counts['skipped']} skipped "
-        f"(already posted). Rows: {sum(f.rows_read for f in report.files)} read, "
+        f"(already posted){trouble}. Rows: {sum(f.rows_read for f in report.files)} read, "
         f"{sum(f.rows_posted for f in report.files)} posted, {sum(f.rows_rejected for f in report.files)} rejected "
-        "(see the rejections table)."
+        "(see the rejections table)." + (f" {notices} notices (see the notices table)." if notices else "")
     )
     rejected = [(f.file_name, *r) for f in report.files for r in f.rejected]
     if rejected:

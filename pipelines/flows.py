@@ -38,7 +38,7 @@ class RunReport:
 
     @property
     def ok(self) -> bool:
-        return not self.check_failures and all(f.status != "rejected" for f in self.files)
+        return not self.check_failures and all(f.status in ("posted", "skipped") for f in self.files)
 
 
 def discover(inbox: Path, plans_dir: Path) -> list[PlanFiles]:
@@ -82,6 +82,21 @@ def post_payroll_file(
     return result
 
 
+def post_plan_files(
+    ledger: Ledger, plan_files: PlanFiles, plan: PlanConfig | None, inbox: Path, run_id: str, limits: pl.DataFrame
+) -> list[FileResult]:
+    """Post a plan's files in order; after a file fails, the plan's later files wait for the next run (their
+    year-to-date would otherwise skip the failed file's amounts)."""
+    results: list[FileResult] = []
+    for path in plan_files.files:
+        if results and results[-1].status in ("failed", "not_run"):
+            results.append(FileResult(plan_files.plan_id, path.relative_to(inbox).as_posix(), "not_run", None,
+                                      error="not processed: an earlier file of this plan failed"))
+            continue
+        results.append(post_payroll_file(ledger, plan_files.plan_id, plan, path, inbox, run_id, limits))
+    return results
+
+
 @flow(name="nightly")
 def nightly(inbox: Path, plans_dir: Path, db_path: Path, as_of: date) -> RunReport:
     logger = get_run_logger()
@@ -96,12 +111,7 @@ def nightly(inbox: Path, plans_dir: Path, db_path: Path, as_of: date) -> RunRepo
                 # One task group per plan (tagged with its id); its files post one after another, since each
                 # file's year-to-date state starts where the previous one ended.
                 with tags(f"plan:{plan_files.plan_id}"):
-                    for path in plan_files.files:
-                        report.files.append(
-                            post_payroll_file(
-                                ledger, plan_files.plan_id, plans[plan_files.plan_id], path, inbox, report.run_id, limits
-                            )
-                        )
+                    report.files.extend(post_plan_files(ledger, plan_files, plans[plan_files.plan_id], inbox, report.run_id, limits))
             report.check_failures = ledger.run_checks()
         except BaseException:
             ledger.finish_run(report.run_id, "failed")

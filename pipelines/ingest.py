@@ -45,12 +45,14 @@ class FileError:
 
 @dataclass(frozen=True)
 class ReadResult:
-    """A file read as text: ``text`` has one Utf8 column per header column plus ``line_number``."""
+    """A file read as text: ``text`` has one Utf8 column per header column plus ``line_number``;
+    ``malformed`` holds the rejections of records that could not be split into the header's fields."""
 
     text: pl.DataFrame | None
     rows_read: int
     blank_lines: int
     error: FileError | None = None
+    malformed: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=REJECTION_SCHEMA))
 
 
 @dataclass(frozen=True)
@@ -61,13 +63,6 @@ class Validated:
     @property
     def rows_rejected(self) -> int:
         return self.rejections[LINE].n_unique()
-
-
-def _header(decoded: str) -> list[str] | None:
-    first_line = next(iter(decoded.splitlines()), None)
-    if first_line is None or not first_line.strip():
-        return None
-    return [name.strip() for name in next(csv.reader([first_line]))]
 
 
 def _check_header(names: list[str], fields: dict[str, Field]) -> FileError | None:
@@ -90,51 +85,145 @@ def _check_header(names: list[str], fields: dict[str, Field]) -> FileError | Non
     return None
 
 
-def read_payroll_bytes(data: bytes, fields: tuple[Field, ...] = PAYROLL_FIELDS) -> ReadResult:
-    """Decode and parse a payroll file as text, or say why the whole file is rejected.
+_QUOTED_FIELD_RE = r'"(?:[^"]|"")*"'
 
-    UTF-8 with or without a BOM, LF or CRLF line ends. Values are stripped of surrounding blanks and an empty
-    value is null.
+
+def split_records(decoded: str) -> pl.DataFrame:
+    r"""Split CSV text into records, each with the physical line it starts on, vectorised.
+
+    A record is a physical line, or several when a quoted field holds a line break (the running count of
+    ``"`` is odd at the end of a line). ``field_count`` counts separators outside quoted fields, so a row with
+    too many or too few fields is found before any parser sees it. ``is_unclosed`` marks a final record whose
+    quote never closes.
 
     Examples
     --------
-    >>> r = read_payroll_bytes(b"\\xef\\xbb\\xbfemployee_id,date_of_birth,hire_date,pay_date,gross_pay,"
-    ...     b"pretax_deferral_pct\\r\\nE1,1980-01-01,2020-01-01,2025-01-10, 100.00 ,5\\r\\n\\r\\n")
+    >>> r = split_records('a,b\n"x\ny",2\n\n3,4,5\n')
+    >>> r.select("line_number", "field_count", "is_unclosed").rows()
+    [(1, 2, False), (2, 2, False), (4, 1, False), (5, 3, False)]
+    """
+    lines = (
+        pl.Series("text", [decoded]).str.split("\n").explode().to_frame()
+        .with_row_index(LINE, offset=1)
+        .with_columns(pl.col(LINE).cast(pl.Int64), pl.col("text").str.strip_suffix("\r"))
+    )
+    if decoded.endswith("\n"):
+        lines = lines.head(lines.height - 1)
+    odd_after = (pl.col("text").str.count_matches('"', literal=True).cum_sum() % 2) == 1
+    records = (
+        lines.with_columns((~odd_after.shift(1, fill_value=False)).cum_sum().alias("_record"))
+        .group_by("_record", maintain_order=True)
+        .agg(pl.col(LINE).first(), pl.col("text").str.join("\n"), odd_after.last().alias("is_unclosed"))
+        .drop("_record")
+    )
+    unquoted = pl.col("text").str.replace_all(_QUOTED_FIELD_RE, "")
+    return records.with_columns(
+        (unquoted.str.count_matches(",", literal=True) + 1).cast(pl.Int64).alias("field_count"),
+        (pl.col("text").str.strip_chars() == "").alias("is_blank"),
+    )
+
+
+def _malformed(records: pl.DataFrame, header_count: int) -> pl.DataFrame:
+    """Rejections for records that are not well-formed CSV rows (no value is echoed: it may hold an SSN)."""
+    bad = records.filter(~pl.col("is_blank") & (pl.col("is_unclosed") | (pl.col("field_count") != header_count)))
+    return bad.select(
+        pl.col(LINE),
+        pl.lit(None, pl.Utf8).alias("employee_id"),
+        pl.lit(None, pl.Utf8).alias("column_name"),
+        pl.lit(None, pl.Utf8).alias("value"),
+        pl.when(pl.col("is_unclosed"))
+        .then(pl.lit(RowReject.UNCLOSED_QUOTE.value))
+        .otherwise(pl.lit(RowReject.WRONG_FIELD_COUNT.value))
+        .alias("reason_code"),
+        pl.when(pl.col("is_unclosed"))
+        .then(pl.lit("a quoted field opened in this record never closes (the rest of the file is this record)"))
+        .when(pl.col("field_count") < 0)
+        .then(pl.lit(f"cannot be split into the header's {header_count} fields"))
+        .otherwise(pl.format("has {} fields; the header has {}", pl.col("field_count"), pl.lit(header_count)))
+        .alias("reason"),
+    ).cast(REJECTION_SCHEMA)
+
+
+def _lenient_parse(records: list[str], names: list[str]) -> tuple[pl.DataFrame, list[int]]:
+    """Parse records one by one with the csv module; also return the positions whose field count is wrong."""
+    parsed = [next(csv.reader([record]), []) for record in records]
+    width = len(names)
+    wrong = [i for i, fields in enumerate(parsed) if len(fields) != width]
+    frame = pl.DataFrame(
+        [fields if len(fields) == width else [None] * width for fields in parsed],
+        schema={n: pl.Utf8 for n in names},
+        orient="row",
+    )
+    return frame, wrong
+
+
+def read_payroll_bytes(data: bytes, fields: tuple[Field, ...] = PAYROLL_FIELDS) -> ReadResult:
+    r"""Decode and parse a payroll file as text, or say why the whole file is rejected.
+
+    UTF-8 with or without a BOM, LF or CRLF line ends. Values are stripped of surrounding blanks, normalised
+    to Unicode NFC, and an empty value is null. A record with the wrong number of fields or an unclosed quote
+    is a row rejection (``malformed``) on the line it starts; the rest of the file is still read.
+
+    Examples
+    --------
+    >>> r = read_payroll_bytes(b"\xef\xbb\xbfemployee_id,date_of_birth,hire_date,pay_date,gross_pay,"
+    ...     b"pretax_deferral_pct\r\nE1,1980-01-01,2020-01-01,2025-01-10, 100.00 ,5\r\n\r\nE2,oops\r\n")
     >>> (r.rows_read, r.blank_lines, r.text["gross_pay"].item(), r.text["line_number"].item())
-    (1, 1, '100.00', 2)
+    (2, 1, '100.00', 2)
+    >>> r.malformed.select("line_number", "reason").row(0)
+    (4, 'has 2 fields; the header has 6')
     """
     by_name = {f.name: f for f in fields}
     try:
         decoded = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         return ReadResult(None, 0, 0, FileError(FileReject.NOT_UTF8, f"not UTF-8: byte {exc.start} is invalid"))
-    names = _header(decoded)
-    if names is None:
+    if not decoded.strip():
         return ReadResult(None, 0, 0, FileError(FileReject.EMPTY_FILE, "the file is empty (no header row)"))
+    records = split_records(decoded)
+    header = records.row(0, named=True)
+    if header["is_blank"]:
+        return ReadResult(None, 0, 0, FileError(FileReject.EMPTY_FILE, "line 1 is blank: the header row must come first"))
+    if header["is_unclosed"]:
+        return ReadResult(None, 0, 0, FileError(FileReject.UNREADABLE_CSV, "the header row has an unclosed quote"))
+    names = [name.strip() for name in next(csv.reader([header["text"]]))]
+    body = records.slice(1)
+    blank_lines = int(body["is_blank"].sum())
+    malformed = _malformed(body, len(names))
+    rows_read = body.height - blank_lines
     header_error = _check_header(names, by_name)
+    if header_error is not None:
+        return ReadResult(None, rows_read, blank_lines, header_error)
+    good = body.filter(~pl.col("is_blank") & ~pl.col(LINE).is_in(malformed[LINE].implode()))
+    if good.height == 0 and malformed.height == 0:
+        return ReadResult(None, 0, blank_lines, FileError(FileReject.EMPTY_FILE, "the file has a header but no rows"))
     try:
         text = pl.read_csv(
-            io.BytesIO(decoded.encode("utf-8")),
-            infer_schema=False,
+            io.BytesIO("\n".join(good["text"].to_list()).encode("utf-8")) if good.height else io.BytesIO(b""),
+            has_header=False,
             new_columns=names,
+            schema={n: pl.Utf8 for n in names},
             raise_if_empty=False,
         )
-    except (pl.exceptions.PolarsError, csv.Error) as exc:
-        message = str(exc).splitlines()[0][:300]
-        return ReadResult(None, 0, 0, header_error or FileError(FileReject.UNREADABLE_CSV, f"unreadable CSV: {message}"))
-    text = text.with_row_index(LINE, offset=2).with_columns(pl.col(LINE).cast(pl.Int64))
-    data_columns = [c for c in text.columns if c != LINE]
-    text = text.with_columns(
-        pl.col(c).str.strip_chars().replace("", None) for c in data_columns
+    except pl.exceptions.PolarsError:
+        # polars is strict about stray quotes (`"123"x`); Python's csv module reads them leniently. This
+        # slow path runs only for files polars refuses. Never echo polars' message: it quotes raw text.
+        text, wrong = _lenient_parse(good["text"].to_list(), names)
+        if wrong:
+            misread = good[wrong].with_columns(pl.lit(-1, pl.Int64).alias("field_count"))
+            malformed = pl.concat([malformed, _malformed(misread, len(names))]).sort(LINE)
+            text = text.with_row_index("_i").filter(~pl.col("_i").is_in(wrong)).drop("_i")
+            good = good.with_row_index("_i").filter(~pl.col("_i").is_in(wrong)).drop("_i")
+    if text.height != good.height:
+        raise AssertionError(f"CSV parser returned {text.height} rows for {good.height} records")
+    text = text.with_columns(good[LINE]).select(LINE, *names).with_columns(
+        pl.col(c).str.strip_chars().str.normalize("NFC").replace("", None) for c in names
     )
-    is_blank = pl.all_horizontal(pl.col(c).is_null() for c in data_columns)
-    blank_lines = text.select(is_blank.sum()).item()
+    # A row of only separators (",,,,") is a blank line too.
+    is_blank = pl.all_horizontal(pl.col(c).is_null() for c in names)
+    all_empty = text.filter(is_blank).height
     text = text.filter(~is_blank)
-    if header_error is not None:
-        return ReadResult(None, text.height, blank_lines, header_error)
-    if text.height == 0:
-        return ReadResult(None, 0, blank_lines, FileError(FileReject.EMPTY_FILE, "the file has a header but no rows"))
-    return ReadResult(text, text.height, blank_lines)
+    return ReadResult(text, rows_read - all_empty, blank_lines + all_empty, malformed=malformed)
 
 
 def to_typed(text: pl.DataFrame, fields: tuple[Field, ...] = PAYROLL_FIELDS) -> pl.DataFrame:
@@ -181,7 +270,10 @@ def _failures_to_rejections(err: pa.errors.SchemaErrors, frame: pl.DataFrame, so
     """Pandera failure cases -> rejection rows. ``frame`` is what was validated (``index`` is its row
     position); ``source`` is the text frame the values are reported from."""
     cases = err.failure_cases.select(pl.col("index").cast(pl.Int64), pl.col("check").cast(pl.Utf8))
-    cases = cases.filter(pl.col("index").is_not_null())
+    if cases["index"].null_count():
+        # A check that failed as a whole (it raised) would otherwise silently pass every row.
+        failed = cases.filter(pl.col("index").is_null())["check"].to_list()
+        raise AssertionError(f"a validation check failed without row positions: {failed}")
     lines = frame.select(pl.col(LINE)).with_row_index("index").with_columns(pl.col("index").cast(pl.Int64))
     tagged = cases.join(lines, on="index", how="inner").with_columns(
         pl.when(pl.col("check") == "not_nullable")
@@ -237,8 +329,10 @@ def _reject_lines(lines: pl.Series, reason: RowReject, column: str, message: str
     return _attach_values(reasons, source)
 
 
-def validate_payroll(text: pl.DataFrame, limit_years: list[int]) -> Validated:
-    """Stages 1-2 (pandera) and the in-file duplicate check; see :mod:`schemas.reasons` for precedence."""
+def validate_payroll(text: pl.DataFrame, limit_years: list[int], malformed: pl.DataFrame | None = None) -> Validated:
+    """Stages 1-2 (pandera) and the in-file duplicate check; see :mod:`schemas.reasons` for precedence.
+    ``malformed`` are the stage-0 rejections from :func:`read_payroll_bytes`, kept in the result."""
+    malformed = pl.DataFrame(schema=REJECTION_SCHEMA) if malformed is None else malformed
     stage1 = _run_schema(text_schema(text.columns), text, text)
     clean_text = text.filter(~pl.col(LINE).is_in(stage1[LINE].implode()))
     typed = to_typed(clean_text)
@@ -257,12 +351,11 @@ def validate_payroll(text: pl.DataFrame, limit_years: list[int]) -> Validated:
         text,
     )
     accepted = typed.filter(~pl.col(LINE).is_in(dup_lines.implode()))
-    rejections = pl.concat([stage1, stage2, stage3]).sort(LINE, "column_name", "reason_code")
+    rejections = pl.concat([malformed, stage1, stage2, stage3]).sort(LINE, "column_name", "reason_code", nulls_last=True)
     result = Validated(accepted, rejections)
-    if accepted.height + result.rows_rejected != text.height:
-        raise AssertionError(
-            f"rows not conserved: {text.height} read, {accepted.height} accepted, {result.rows_rejected} rejected"
-        )
+    rows = text.height + malformed.height
+    if accepted.height + result.rows_rejected != rows:
+        raise AssertionError(f"rows not conserved: {rows} read, {accepted.height} accepted, {result.rows_rejected} rejected")
     return result
 
 

@@ -171,7 +171,8 @@ class Ledger:
                 """
                 SELECT t.employee_id, t.plan_year::INTEGER AS plan_year,
                        CAST(t.regular_deferral * 100 AS BIGINT) AS ytd_regular_deferral_cents,
-                       CAST(t.catch_up_deferral * 100 AS BIGINT) AS ytd_catch_up_deferral_cents
+                       CAST(t.catch_up_deferral * 100 AS BIGINT) AS ytd_catch_up_deferral_cents,
+                       t.last_pay_date AS ytd_last_pay_date
                 FROM ytd_totals t
                 SEMI JOIN wanted_keys k ON t.employee_id = k.employee_id AND t.plan_year = k.plan_year
                 WHERE t.plan_id = ?
@@ -212,6 +213,22 @@ class Ledger:
             ],
         )
 
+    def _insert_notices(self, b: BatchRecord, notices: pl.DataFrame) -> None:
+        if notices.height == 0:
+            return
+        frame = notices.select(
+            pl.lit(b.batch_id).alias("batch_id"),
+            pl.lit(b.plan_id).alias("plan_id"),
+            pl.lit(b.file_name).alias("file_name"),
+            pl.col("line_number").cast(pl.Int32),
+            "employee_id",
+            "code",
+            "message",
+        )
+        self.con.register("new_notices", frame.to_arrow())
+        self._exec("INSERT INTO notices SELECT * FROM new_notices")
+        self.con.unregister("new_notices")
+
     def _insert_rejections(self, b: BatchRecord, rejections: pl.DataFrame) -> None:
         if rejections.height == 0:
             return
@@ -241,9 +258,10 @@ class Ledger:
         entries: pl.DataFrame,
         ytd: pl.DataFrame,
         rejections: pl.DataFrame,
+        notices: pl.DataFrame,
     ) -> None:
         """Post an accepted payroll file in one transaction (all or nothing)."""
-        self._in_transaction(lambda: self._post(batch, contributions, entries, ytd, rejections))
+        self._in_transaction(lambda: self._post(batch, contributions, entries, ytd, rejections, notices))
 
     def _in_transaction(self, work) -> None:
         self._exec("BEGIN TRANSACTION")
@@ -261,6 +279,7 @@ class Ledger:
         entries: pl.DataFrame,
         ytd: pl.DataFrame,
         rejections: pl.DataFrame,
+        notices: pl.DataFrame,
     ) -> None:
         self._insert_batch(b)
         plan, batch_id = pl.lit(b.plan_id), pl.lit(b.batch_id)
@@ -319,6 +338,7 @@ class Ledger:
             _dec("match_cents").alias("employer_match"),
             _dec("plan_compensation_cents").alias("plan_compensation"),
             _dec("gross_pay_cents").alias("gross_pay"),
+            "last_pay_date",
         )
         self.con.register("new_ytd", increments.to_arrow())
         self._exec(
@@ -329,7 +349,8 @@ class Ledger:
                 catch_up_deferral = ytd_totals.catch_up_deferral + excluded.catch_up_deferral,
                 employer_match = ytd_totals.employer_match + excluded.employer_match,
                 plan_compensation = ytd_totals.plan_compensation + excluded.plan_compensation,
-                gross_pay = ytd_totals.gross_pay + excluded.gross_pay
+                gross_pay = ytd_totals.gross_pay + excluded.gross_pay,
+                last_pay_date = greatest(ytd_totals.last_pay_date, excluded.last_pay_date)
             """
         )
         self.con.unregister("new_ytd")
@@ -374,6 +395,7 @@ class Ledger:
         )
         self.con.unregister("new_facts")
         self._insert_rejections(b, rejections)
+        self._insert_notices(b, notices)
 
     # -- checks ---------------------------------------------------------------------------------------------
     def run_checks(self) -> list[CheckFailure]:

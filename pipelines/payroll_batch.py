@@ -28,7 +28,7 @@ class FileResult:
 
     plan_id: str
     file_name: str
-    status: str  # posted | rejected | skipped
+    status: str  # posted | rejected (whole file) | skipped (posted before) | failed (internal error) | not_run
     batch_id: str | None
     rows_read: int = 0
     rows_posted: int = 0
@@ -37,6 +37,7 @@ class FileResult:
     posted_cents: dict[str, int] = field(default_factory=dict)
     #: (line_number, employee_id, column_name, reason) per rejection; values stay in the database only.
     rejected: tuple[tuple[int | None, str | None, str | None, str], ...] = ()
+    notices: int = 0
 
 
 def _rejected(rejections: pl.DataFrame) -> tuple[tuple[int | None, str | None, str | None, str], ...]:
@@ -94,6 +95,41 @@ def process_payroll_file(
             started, _now(),
         )
 
+    try:
+        return _process(ledger, plan_id, plan, data, file_name, batch, limits)
+    except AssertionError:
+        raise  # a broken invariant of our own: stop the run, never record it as the file's fault
+    except Exception as exc:  # noqa: BLE001 - any other failure rejects this file, with nothing posted
+        # Only the exception's type: its message may quote file content (personal data).
+        message = (
+            f"internal error ({type(exc).__name__}) while processing; nothing from this file was posted and it "
+            "will be tried again on the next run"
+        )
+        error = FileError(FileReject.INTERNAL_ERROR, message)
+        ledger.record_rejected_file(batch("rejected", 0, 0, 0, 0, message), _file_rejection(error))
+        return FileResult(plan_id, file_name, "failed", batch_id, error=message, rejected=_rejected(_file_rejection(error)))
+
+
+def _out_of_order_notices(contributions: pl.DataFrame, prior: pl.DataFrame) -> pl.DataFrame:
+    """Rows dated before a pay date already posted for the person and year: posted, but worth knowing, since
+    the year's rooms were filled in posting order rather than date order."""
+    late = contributions.join(
+        prior.select("employee_id", "plan_year", "ytd_last_pay_date"), on=["employee_id", "plan_year"], how="inner"
+    ).filter(pl.col("pay_date") < pl.col("ytd_last_pay_date"))
+    return late.select(
+        "line_number",
+        "employee_id",
+        pl.lit("posted_out_of_order").alias("code"),
+        pl.format(
+            "pay_date {} is before {}, already posted for this person and year: the year's limits were applied "
+            "in posting order",
+            pl.col("pay_date"),
+            pl.col("ytd_last_pay_date"),
+        ).alias("message"),
+    ).sort("line_number")
+
+
+def _process(ledger, plan_id, plan, data, file_name, batch, limits) -> FileResult:  # noqa: ANN001
     read = read_payroll_bytes(data)
     error = read.error
     if plan is None:
@@ -102,24 +138,25 @@ def process_payroll_file(
         record = batch("rejected", read.rows_read, 0, read.rows_read, read.blank_lines, error.message)
         ledger.record_rejected_file(record, _file_rejection(error))
         return FileResult(
-            plan_id, file_name, "rejected", batch_id, read.rows_read, 0, read.rows_read, error.message,
+            plan_id, file_name, "rejected", record.batch_id, read.rows_read, 0, read.rows_read, error.message,
             rejected=_rejected(_file_rejection(error)),
         )
 
     assert read.text is not None and plan is not None
-    validated = validate_payroll(read.text, limits["plan_year"].to_list())
+    validated = validate_payroll(read.text, limits["plan_year"].to_list(), read.malformed)
     validated = reject_already_posted(validated, ledger.already_posted(plan_id, validated.accepted), read.text)
     accepted = validated.accepted.with_columns(pl.col("pay_date").dt.year().cast(pl.Int32).alias("plan_year"))
     prior = ledger.prior_ytd(plan_id, accepted)
     contributions = compute_contributions(accepted.drop("plan_year"), prior, limits, plan)
     entries = ledger_entries(contributions)
+    notices = _out_of_order_notices(contributions, prior)
     rows_posted, rows_rejected = contributions.height, validated.rows_rejected
     if rows_posted + rows_rejected != read.rows_read:
         raise AssertionError(f"{file_name}: {read.rows_read} rows read but {rows_posted} + {rows_rejected} accounted")
     record = batch("posted", read.rows_read, rows_posted, rows_rejected, read.blank_lines, None)
-    ledger.post_batch(record, contributions, entries, ytd_increments(contributions), validated.rejections)
+    ledger.post_batch(record, contributions, entries, ytd_increments(contributions), validated.rejections, notices)
     totals = dict(entries.group_by("source").agg(pl.col("amount_cents").sum()).sort("source").iter_rows())
     return FileResult(
-        plan_id, file_name, "posted", batch_id, read.rows_read, rows_posted, rows_rejected, None, totals,
-        _rejected(validated.rejections),
+        plan_id, file_name, "posted", record.batch_id, read.rows_read, rows_posted, rows_rejected, None, totals,
+        _rejected(validated.rejections), notices.height,
     )

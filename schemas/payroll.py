@@ -30,7 +30,8 @@ _PCT_RE = r"^[0-9]{1,3}(\.[0-9]{1,2})?$"
 _PCT_0_100_RE = r"^(100(\.0{1,2})?|[0-9]{1,2}(\.[0-9]{1,2})?)$"
 _HOURS_RE = r"^[0-9]{1,5}(\.[0-9]{1,2})?$"
 _SSN_RE = r"^[0-9]{3}-?[0-9]{2}-?[0-9]{4}$"
-_DATE_RE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
+#: Years 1900-2199 only: year 0 and the like are not real payroll dates and break date arithmetic.
+_DATE_RE = r"^(19|20|21)[0-9]{2}-[0-9]{2}-[0-9]{2}$"
 
 
 def error_tag(reason: RowReject, column: str, message: str) -> str:
@@ -60,9 +61,11 @@ def _checks_for(field: Field) -> list[pa.Check]:
             ),
             _value_check(
                 field,
-                ~col.str.contains(r"[\x00-\x1f\x7f]"),
+                # Control and invisible format characters (zero-width space, BOM, ...) would make two
+                # different-looking ids for one person.
+                ~col.str.contains(r"[\p{Cc}\p{Cf}]"),
                 RowReject.BAD_FORMAT,
-                "contains a control character (NUL, tab, line break, ...)",
+                "contains a control or invisible character (NUL, line break, zero-width space, ...)",
             ),
         ]
     if field.kind == "date":
@@ -71,7 +74,7 @@ def _checks_for(field: Field) -> list[pa.Check]:
                 field,
                 col.str.contains(_DATE_RE) & col.str.to_date(DATE_FORMAT, strict=False).is_not_null(),
                 RowReject.BAD_FORMAT,
-                "not a date in YYYY-MM-DD form",
+                "not a date in YYYY-MM-DD form (years 1900-2199)",
             )
         ]
     if field.kind == "money":

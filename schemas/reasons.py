@@ -1,8 +1,9 @@
 """Reject reasons, in precedence order.
 
 A whole file is rejected (nothing posted) for the first file-level reason that applies. Otherwise each row
-is checked in three stages, and a row is rejected with every reason of the first stage that finds any:
+is checked in stages, and a row is rejected with every reason of the first stage that finds any:
 
+0. the record itself: the header's number of fields, quotes that close;
 1. each value on its own (missing, negative, unparseable, out of range, not an allowed choice);
 2. the row's values together (percent sum, dates against each other, age, a limits row for the year);
 3. the row against other rows (duplicate in the file, already posted from another file).
@@ -25,11 +26,15 @@ class FileReject(str, Enum):
     DUPLICATE_COLUMN = "duplicate_column"
     UNKNOWN_COLUMN = "unknown_column"
     MISSING_COLUMN = "missing_column"
+    #: Not the file's fault: processing failed unexpectedly; nothing was posted, the next run retries it.
+    INTERNAL_ERROR = "internal_error"
 
 
 class RowReject(str, Enum):
     """Reasons a row is rejected; the stage each belongs to is in ``ROW_REJECT_STAGE``."""
 
+    WRONG_FIELD_COUNT = "wrong_field_count"
+    UNCLOSED_QUOTE = "unclosed_quote"
     MISSING_VALUE = "missing_value"
     NEGATIVE_MONEY = "negative_money"
     BAD_FORMAT = "bad_format"
@@ -46,6 +51,8 @@ class RowReject(str, Enum):
 
 
 ROW_REJECT_STAGE: dict[RowReject, int] = {
+    RowReject.WRONG_FIELD_COUNT: 0,
+    RowReject.UNCLOSED_QUOTE: 0,
     RowReject.MISSING_VALUE: 1,
     RowReject.NEGATIVE_MONEY: 1,
     RowReject.BAD_FORMAT: 1,

@@ -117,3 +117,34 @@ def test_demo_through_the_real_command(tmp_path):
         assert con.sql("SELECT count(*) FROM rejections").fetchall()[0][0] > 0
         sources = {s for (s,) in con.sql("SELECT DISTINCT source FROM ledger").fetchall()}
         assert sources == {"pretax", "roth", "pretax_catchup", "roth_catchup", "match", "loan_repayment"}
+
+
+@pytest.mark.usefixtures("prefect_harness")
+def test_exit_1_when_an_invariant_check_fails(tmp_path):
+    from pipelines.ledger import Ledger
+
+    inbox, plans = make_inbox(tmp_path, {"good.csv": make_csv([row()])})
+    db = tmp_path / "p.duckdb"
+    with Ledger(db) as ledger:  # plant an orphan entry: no batch posted it
+        ledger._exec("INSERT INTO ledger VALUES ('x', 'acme', 'E1', DATE '2025-01-10', 2025, 'contribution', "
+                     "'pretax', 1.00, 'nobody', 2)")
+    result = invoke(inbox, plans, db)
+    assert result.exit_code == 1
+    assert "invariant check failed: ledger_entry_has_posted_batch" in result.output
+
+
+def test_exit_1_when_another_process_holds_the_database(tmp_path):
+    inbox, plans = make_inbox(tmp_path, {"good.csv": make_csv([row()])})
+    db = tmp_path / "p.duckdb"
+    holder = subprocess.Popen(
+        [sys.executable, "-c", f"import duckdb, sys, time; c = duckdb.connect({str(db)!r}); print('ok', flush=True); time.sleep(60)"],
+        stdout=subprocess.PIPE, text=True,
+    )
+    try:
+        assert holder.stdout.readline().strip() == "ok"
+        result = invoke(inbox, plans, db)
+    finally:
+        holder.kill()
+        holder.wait()
+    assert result.exit_code == 1, result.output
+    assert "in use by another process" in result.output

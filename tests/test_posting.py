@@ -174,3 +174,40 @@ def test_invariant_checks_catch_a_planted_violation(post, ledger):
                  "amount, 'no-such-batch', line_number FROM ledger LIMIT 1")
     failed = {f.check for f in ledger.run_checks()}
     assert {"ledger_entry_id_unique", "ledger_entry_has_posted_batch", "ytd_totals_match_ledger"} <= failed
+
+
+def test_a_late_file_with_an_earlier_pay_date_posts_with_a_notice(post, ledger):
+    post("feb.csv", make_csv([row(pay_date="2025-02-07")]))
+    result = post("jan.csv", make_csv([row(pay_date="2025-01-10"), row(employee_id="NEW", pay_date="2025-01-10")]))
+    assert (result.rows_posted, result.notices) == (2, 1)
+    assert ledger.frame("SELECT line_number, employee_id, code FROM notices").rows() == [(2, "E1", "posted_out_of_order")]
+    assert ledger.run_checks() == []
+
+
+def test_an_unexpected_error_rejects_the_file_posts_nothing_and_is_retried(post, ledger, monkeypatch):
+    import pipelines.payroll_batch as batch_module
+
+    real = batch_module.compute_contributions
+
+    def broken(*args, **kwargs):
+        raise ValueError("123-45-6789 must never reach the logs")
+
+    monkeypatch.setattr(batch_module, "compute_contributions", broken)
+    failed = post("p1.csv", make_csv([row()]))
+    assert failed.status == "failed" and "ValueError" in failed.error and "6789" not in failed.error
+    assert ledger.frame("SELECT status, rows_read FROM batches").rows() == [("rejected", 0)]
+    assert ledger_amounts(ledger) == {}
+    monkeypatch.setattr(batch_module, "compute_contributions", real)
+    again = post("p1.csv", make_csv([row()]))
+    assert again.status == "posted" and again.batch_id.endswith("-2")
+
+
+def test_a_broken_invariant_stops_the_run(post, monkeypatch):
+    import pipelines.payroll_batch as batch_module
+
+    def broken(*args, **kwargs):
+        raise AssertionError("rules changed the row count")
+
+    monkeypatch.setattr(batch_module, "compute_contributions", broken)
+    with pytest.raises(AssertionError):
+        post("p1.csv", make_csv([row()]))

@@ -131,16 +131,87 @@ def test_bom_and_crlf_are_accepted_and_blank_lines_skipped():
         (make_csv([row()], (*COLUMNS, "roth_deferal_pct")), FileReject.UNKNOWN_COLUMN),
         (make_csv([row()], (*COLUMNS, "gross_pay")), FileReject.DUPLICATE_COLUMN),
         (make_csv([row()]).replace(b",", b";"), FileReject.UNKNOWN_COLUMN),
-        (make_csv([row()]).replace(b"\n", b",EXTRA\n").replace(b",EXTRA\n", b"\n", 1), FileReject.UNREADABLE_CSV),
-        (make_csv([row(employee_id='"E1')]), FileReject.UNREADABLE_CSV),
+        (b'"employee_id,date_of_birth\nE1,1980-01-01\n', FileReject.UNREADABLE_CSV),
     ],
     ids=["zero-bytes", "blank-lines", "header-only", "latin-1", "missing-column", "misspelled-column",
-         "duplicate-column", "semicolons", "extra-field", "unclosed-quote"],
+         "duplicate-column", "semicolons", "unclosed-quote-in-header"],
 )
 def test_whole_file_rejections(data, code):
     read = read_payroll_bytes(data)
     assert read.error is not None and read.error.code == code
     assert read.text is None
+
+
+def test_whole_file_rejection_still_counts_its_rows():
+    read = read_payroll_bytes(make_csv([row(), row(employee_id="E2")], (*COLUMNS, "bogus")))
+    assert (read.error.code, read.rows_read) == (FileReject.UNKNOWN_COLUMN, 2)
+
+
+def malformed_file(*lines: str) -> bytes:
+    header = ",".join(COLUMNS)
+    good = ",".join(row().get(c, "") for c in COLUMNS)
+    return "\n".join([header, good, *lines, good.replace("E1", "E9")]).encode() + b"\n"
+
+
+def test_a_row_with_extra_or_missing_fields_is_rejected_alone():
+    good = ",".join(row(employee_id="E2").get(c, "") for c in COLUMNS)
+    read = read_payroll_bytes(malformed_file(good + ",EXTRA", good.rsplit(",", 2)[0]))
+    # Lines: 1 header, 2 good, 3 one field too many, 4 two fields short, 5 good.
+    assert read.error is None and read.rows_read == 4
+    assert read.malformed.select("line_number", "reason_code", "reason").rows() == [
+        (3, "wrong_field_count", "has 11 fields; the header has 10"),
+        (4, "wrong_field_count", "has 8 fields; the header has 10"),
+    ]
+    v = validate_payroll(read.text, YEARS, read.malformed)
+    assert (v.accepted.height, v.rows_rejected) == (2, 2)
+
+
+def test_an_unclosed_quote_swallows_the_rest_of_the_file_as_one_rejected_record():
+    read = read_payroll_bytes(malformed_file('"E2,1980-01-01,2020-01-01,2025-01-10,1000.00,5,,,,'))
+    assert read.malformed.select("line_number", "reason_code").rows() == [(3, "unclosed_quote")]
+    assert read.rows_read == 2 and read.text["line_number"].to_list() == [2]
+
+
+def test_line_numbers_are_physical_lines_across_quoted_line_breaks():
+    cols = (*COLUMNS, "last_name")
+    rows = [row(last_name='"Smith\nJones"'), row(employee_id="E2", gross_pay="-1")]
+    read = read_payroll_bytes(make_csv(rows, cols))
+    # The first record spans lines 2-3 (and a line break is not allowed in a name), so the next is line 4.
+    v = validate_payroll(read.text, YEARS)
+    assert v.rejections.select("line_number", "column_name", "reason_code").rows() == [
+        (2, "last_name", "bad_format"),
+        (4, "gross_pay", "negative_money"),
+    ]
+
+
+def test_quoted_commas_are_one_field():
+    cols = (*COLUMNS, "last_name")
+    read = read_payroll_bytes(make_csv([row(last_name='"Smith, Jr."')], cols))
+    assert read.malformed.height == 0 and read.text["last_name"].to_list() == ["Smith, Jr."]
+
+
+def test_no_message_echoes_raw_text_that_may_hold_an_ssn():
+    cols = (*COLUMNS, "ssn")
+    data = make_csv([row(ssn='"123-45-6789"x'), row(employee_id="E2", ssn='"123-45-6789')], cols)
+    read = read_payroll_bytes(data)
+    v = validate_payroll(read.text, YEARS, read.malformed)
+    everything = str(v.rejections.rows()) + str(read.error)
+    assert "6789" not in everything.replace("***-**-6789", "")
+    assert "123-45" not in everything
+
+
+@pytest.mark.parametrize("bad", [{"date_of_birth": "0000-01-01"}, {"termination_date": "0000-01-01",
+                                 "termination_reason": "voluntary"}, {"pay_date": "0001-06-01"}])
+def test_year_zero_dates_are_rejected_and_do_not_disable_other_checks(bad):
+    # A year-0 date once broke a whole-frame check so that an age-5 row slipped through.
+    rows = [row(**bad), row(employee_id="KID", date_of_birth="2020-01-01", hire_date="2024-06-01")]
+    got = reasons(rows)
+    assert got[0][0] == 2 and got[0][2] == "bad_format"
+    assert (3, "date_of_birth", "age_out_of_range") in got
+
+
+def test_invisible_characters_in_ids_are_rejected():
+    assert reasons([row(employee_id="E\u200b1")]) == [(2, "employee_id", "bad_format")]
 
 
 def test_missing_column_error_names_the_column():

@@ -235,4 +235,5 @@ def ytd_increments(contributions: pl.DataFrame) -> pl.DataFrame:
         pl.col("match_cents").sum().alias("match_cents"),
         pl.col("plan_compensation_cents").sum().alias("plan_compensation_cents"),
         pl.col("gross_pay_cents").sum().alias("gross_pay_cents"),
+        pl.col("pay_date").max().alias("last_pay_date"),
     )

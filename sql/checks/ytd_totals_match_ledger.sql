@@ -12,7 +12,8 @@ WITH from_ledger AS (
 from_lines AS (
     SELECT plan_id, employee_id, plan_year,
            CAST(sum(plan_compensation) AS DECIMAL(18, 2)) AS plan_compensation,
-           CAST(sum(gross_pay) AS DECIMAL(18, 2)) AS gross_pay
+           CAST(sum(gross_pay) AS DECIMAL(18, 2)) AS gross_pay,
+           max(pay_date) AS last_pay_date
     FROM payroll_lines
     GROUP BY ALL
 ),
@@ -21,7 +22,7 @@ expected AS (
            coalesce(l.regular_deferral, 0) AS regular_deferral,
            coalesce(l.catch_up_deferral, 0) AS catch_up_deferral,
            coalesce(l.employer_match, 0) AS employer_match,
-           p.plan_compensation, p.gross_pay
+           p.plan_compensation, p.gross_pay, p.last_pay_date
     FROM from_lines p
     LEFT JOIN from_ledger l USING (plan_id, employee_id, plan_year)
 )
@@ -34,3 +35,4 @@ WHERE e.regular_deferral IS DISTINCT FROM t.regular_deferral
    OR e.employer_match IS DISTINCT FROM t.employer_match
    OR e.plan_compensation IS DISTINCT FROM t.plan_compensation
    OR e.gross_pay IS DISTINCT FROM t.gross_pay
+   OR e.last_pay_date IS DISTINCT FROM t.last_pay_date

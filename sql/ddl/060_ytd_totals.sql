@@ -10,5 +10,6 @@ CREATE TABLE IF NOT EXISTS ytd_totals (
     employer_match       DECIMAL(18, 2) NOT NULL,
     plan_compensation    DECIMAL(18, 2) NOT NULL,
     gross_pay            DECIMAL(18, 2) NOT NULL,
+    last_pay_date        DATE NOT NULL,
     PRIMARY KEY (plan_id, employee_id, plan_year)
 );
