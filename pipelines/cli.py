@@ -126,5 +126,55 @@ def run(
     raise typer.Exit(EXIT_OK if report.ok else EXIT_FAILED)
 
 
+@app.command("true-up")
+def true_up_command(
+    plan: Annotated[str, typer.Option("--plan", help="Plan id (PLANS/<plan>.toml)")],
+    year: Annotated[int, typer.Option("--year", help="Plan year to true up")],
+    plans: Annotated[Path, typer.Option(help="Plan files folder")] = Path("PLANS"),
+    db: Annotated[Path, typer.Option(help="DuckDB database file")] = Path("planadmin.duckdb"),
+    as_of: Annotated[str | None, typer.Option("--as-of", help="Effective date of the entries (default: today)")] = None,
+) -> None:
+    """Post a plan year's year-end match true-up now, before its due date if need be. Idempotent."""
+    try:
+        run_date = date.fromisoformat(as_of) if as_of else date.today()
+    except ValueError:
+        err.print(f"--as-of: {as_of!r} is not a date in YYYY-MM-DD form")
+        raise typer.Exit(EXIT_USAGE) from None
+    from schemas.plan import load_plan
+
+    plan_file = plans / f"{plan}.toml"
+    try:
+        config = load_plan(plan_file)
+        limits = load_irs_limits()
+    except (PlanConfigError, LimitsTableError) as exc:
+        err.print(f"configuration error: {exc}")
+        raise typer.Exit(EXIT_USAGE) from None
+    if not config.true_up.enabled:
+        err.print(f"configuration error: {plan_file}: the plan has no true-up (true_up.enabled is false)")
+        raise typer.Exit(EXIT_USAGE)
+    if year not in limits["plan_year"].to_list():
+        err.print(f"configuration error: no IRS limits for {year} in sql/seeds/irs_limits.csv")
+        raise typer.Exit(EXIT_USAGE)
+    if not db.is_file():
+        err.print(f"--db: {db} does not exist")
+        raise typer.Exit(EXIT_USAGE)
+    from pipelines.flows import true_up
+
+    try:
+        result = true_up(plan_file=plan_file.resolve(), plan_year=year, db_path=db.resolve(), as_of=run_date)
+    except DatabaseBusyError as exc:
+        err.print(str(exc))
+        raise typer.Exit(EXIT_FAILED) from None
+    except Exception as exc:  # the run failed: Prefect has logged the traceback
+        err.print(f"[bold red]true-up failed:[/] {type(exc).__name__}")
+        raise typer.Exit(EXIT_FAILED) from None
+    if result.status == "skipped":
+        out.print(f"{result.file_name}: nothing to do, {result.error}")
+    else:
+        posted = sum(result.posted_cents.values())
+        out.print(f"{result.file_name}: {result.rows_posted} people trued up, {_money(posted)} posted as match_true_up")
+    raise typer.Exit(EXIT_OK)
+
+
 def main() -> None:
     sys.exit(app())

@@ -1,7 +1,8 @@
 """Prefect flows: wiring only. The rules live in :mod:`pipelines.rules`, the I/O in :mod:`pipelines.ledger`.
 
 ``nightly`` discovers ``INBOX/<plan_id>/payroll/*.csv`` (files in name order, so name them by date), runs
-one ``post-payroll-file`` task per file, grouped per plan by a ``plan:<id>`` tag, then runs the invariant checks in ``sql/checks/``. Logs carry counts
+one ``post-payroll-file`` task per file, grouped per plan by a ``plan:<id>`` tag, posts each true-up that
+is due by the run's as-of date (``post-true-up``), then runs the invariant checks in ``sql/checks/``. Logs carry counts
 and file names only, never personal data.
 """
 
@@ -19,6 +20,8 @@ from prefect.cache_policies import NO_CACHE
 from pipelines.ledger import CheckFailure, Ledger
 from pipelines.limits import load_irs_limits
 from pipelines.payroll_batch import FILE_KIND, FileResult, process_payroll_file
+from pipelines.rules.true_up import is_due
+from pipelines.true_up_batch import post_true_up
 from schemas.plan import PlanConfig, load_plan
 
 
@@ -97,6 +100,37 @@ def post_plan_files(
     return results
 
 
+@task(name="post-true-up", task_run_name="{plan.plan_id}/true-up/{plan_year}", cache_policy=NO_CACHE)
+def post_true_up_task(
+    ledger: Ledger, plan: PlanConfig, plan_year: int, as_of: date, run_id: str, limits: pl.DataFrame
+) -> FileResult:
+    result = post_true_up(
+        ledger, plan_id=plan.plan_id, plan=plan, plan_year=plan_year, as_of=as_of, run_id=run_id, limits=limits
+    )
+    get_run_logger().info("%s: %s (%d people)", result.file_name, result.status, result.rows_posted)
+    return result
+
+
+def post_due_true_ups(
+    ledger: Ledger, plan: PlanConfig, as_of: date, run_id: str, limits: pl.DataFrame
+) -> list[FileResult]:
+    """Every plan year whose true-up is due by ``as_of`` and not yet done for everyone."""
+    return [
+        post_true_up_task(ledger, plan, year, as_of, run_id, limits)
+        for year in ledger.pending_true_up_years(plan.plan_id)
+        if is_due(plan, year, as_of)
+    ]
+
+
+@flow(name="true-up")
+def true_up(plan_file: Path, plan_year: int, db_path: Path, as_of: date) -> FileResult:
+    """Post one plan year's true-up on demand, whatever the date (idempotent)."""
+    plan = load_plan(plan_file)
+    limits = load_irs_limits()
+    with Ledger(db_path) as ledger:
+        return post_true_up_task(ledger, plan, plan_year, as_of, f"true-up-{uuid.uuid4().hex}", limits)
+
+
 @flow(name="nightly")
 def nightly(inbox: Path, plans_dir: Path, db_path: Path, as_of: date) -> RunReport:
     logger = get_run_logger()
@@ -110,8 +144,12 @@ def nightly(inbox: Path, plans_dir: Path, db_path: Path, as_of: date) -> RunRepo
             for plan_files in found:
                 # One task group per plan (tagged with its id); its files post one after another, since each
                 # file's year-to-date state starts where the previous one ended.
+                plan = plans[plan_files.plan_id]
                 with tags(f"plan:{plan_files.plan_id}"):
-                    report.files.extend(post_plan_files(ledger, plan_files, plans[plan_files.plan_id], inbox, report.run_id, limits))
+                    results = post_plan_files(ledger, plan_files, plan, inbox, report.run_id, limits)
+                    report.files.extend(results)
+                    if plan is not None and all(r.status in ("posted", "skipped", "rejected") for r in results):
+                        report.files.extend(post_due_true_ups(ledger, plan, as_of, report.run_id, limits))
             report.check_failures = ledger.run_checks()
         except BaseException:
             ledger.finish_run(report.run_id, "failed")

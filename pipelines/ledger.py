@@ -163,7 +163,9 @@ class Ledger:
         )[0][0]
 
     def prior_ytd(self, plan_id: str, keys: pl.DataFrame) -> pl.DataFrame:
-        """Year-to-date deferrals already posted for the (employee_id, plan_year) pairs in ``keys``."""
+        """Year-to-date totals already posted for the (employee_id, plan_year) pairs in ``keys``, in cents
+        (see ``pipelines.rules.contributions.PRIOR_YTD_SCHEMA``), plus ``ytd_gross_pay_cents``,
+        ``ytd_last_pay_date`` and ``true_up_posted_on``."""
         wanted = keys.select("employee_id", pl.col("plan_year").cast(pl.Int32)).unique()
         self.con.register("wanted_keys", wanted.to_arrow())
         try:
@@ -172,7 +174,11 @@ class Ledger:
                 SELECT t.employee_id, t.plan_year::INTEGER AS plan_year,
                        CAST(t.regular_deferral * 100 AS BIGINT) AS ytd_regular_deferral_cents,
                        CAST(t.catch_up_deferral * 100 AS BIGINT) AS ytd_catch_up_deferral_cents,
-                       t.last_pay_date AS ytd_last_pay_date
+                       CAST(t.plan_compensation * 100 AS BIGINT) AS ytd_plan_compensation_cents,
+                       CAST(t.annual_additions * 100 AS BIGINT) AS ytd_annual_additions_cents,
+                       CAST(t.gross_pay * 100 AS BIGINT) AS ytd_gross_pay_cents,
+                       t.last_pay_date AS ytd_last_pay_date,
+                       t.true_up_posted_on
                 FROM ytd_totals t
                 SEMI JOIN wanted_keys k ON t.employee_id = k.employee_id AND t.plan_year = k.plan_year
                 WHERE t.plan_id = ?
@@ -259,9 +265,10 @@ class Ledger:
         ytd: pl.DataFrame,
         rejections: pl.DataFrame,
         notices: pl.DataFrame,
+        events: pl.DataFrame,
     ) -> None:
         """Post an accepted payroll file in one transaction (all or nothing)."""
-        self._in_transaction(lambda: self._post(batch, contributions, entries, ytd, rejections, notices))
+        self._in_transaction(lambda: self._post(batch, contributions, entries, ytd, rejections, notices, events))
 
     def _in_transaction(self, work) -> None:
         self._exec("BEGIN TRANSACTION")
@@ -280,6 +287,7 @@ class Ledger:
         ytd: pl.DataFrame,
         rejections: pl.DataFrame,
         notices: pl.DataFrame,
+        events: pl.DataFrame,
     ) -> None:
         self._insert_batch(b)
         plan, batch_id = pl.lit(b.plan_id), pl.lit(b.batch_id)
@@ -292,68 +300,26 @@ class Ledger:
             pl.col("line_number").cast(pl.Int32),
             _dec("gross_pay_cents").alias("gross_pay"),
             _dec("plan_compensation_cents").alias("plan_compensation"),
+            _dec("counted_compensation_cents").alias("counted_compensation"),
             _dec("pretax_deferral_bp", 5).alias("pretax_deferral_pct"),
             _dec("roth_deferral_bp", 5).alias("roth_deferral_pct"),
             _dec("pretax_elected_cents").alias("pretax_elected"),
             _dec("roth_elected_cents").alias("roth_elected"),
             _dec("not_deferred_cents").alias("not_deferred"),
             _dec("catch_up_limit_cents").alias("catch_up_limit"),
+            _dec("prior_year_wages_cents").alias("prior_year_wages_used"),
+            "is_roth_catch_up_only",
             _dec("hours_worked_hundredths", 9).alias("hours_worked"),
             _dec("prior_year_fica_wages_cents").alias("prior_year_fica_wages"),
             _dec("ownership_bp", 5).alias("ownership_pct"),
         )
         self.con.register("new_lines", lines.to_arrow())
-        self._exec("INSERT INTO payroll_lines SELECT * FROM new_lines")
+        self._exec("INSERT INTO payroll_lines BY NAME SELECT * FROM new_lines")
         self.con.unregister("new_lines")
 
-        ledger_rows = entries.select(
-            plan.alias("plan_id"),
-            "employee_id",
-            "effective_date",
-            "plan_year",
-            pl.lit("contribution").alias("entry_type"),
-            "source",
-            _dec("amount_cents").alias("amount"),
-            batch_id.alias("batch_id"),
-            pl.col("line_number").cast(pl.Int32),
-        )
-        self.con.register("new_entries", ledger_rows.to_arrow())
-        self._exec(
-            f"""
-            INSERT INTO ledger (entry_id, plan_id, employee_id, effective_date, plan_year, entry_type, source,
-                                amount, batch_id, line_number)
-            SELECT {ENTRY_ID_SQL}, plan_id, employee_id, effective_date, plan_year, entry_type, source, amount,
-                   batch_id, line_number
-            FROM new_entries
-            """
-        )
-        self.con.unregister("new_entries")
+        self._insert_ledger(b, entries)
 
-        increments = ytd.select(
-            plan.alias("plan_id"),
-            "employee_id",
-            "plan_year",
-            _dec("regular_deferral_cents").alias("regular_deferral"),
-            _dec("catch_up_deferral_cents").alias("catch_up_deferral"),
-            _dec("match_cents").alias("employer_match"),
-            _dec("plan_compensation_cents").alias("plan_compensation"),
-            _dec("gross_pay_cents").alias("gross_pay"),
-            "last_pay_date",
-        )
-        self.con.register("new_ytd", increments.to_arrow())
-        self._exec(
-            """
-            INSERT INTO ytd_totals SELECT * FROM new_ytd
-            ON CONFLICT (plan_id, employee_id, plan_year) DO UPDATE SET
-                regular_deferral = ytd_totals.regular_deferral + excluded.regular_deferral,
-                catch_up_deferral = ytd_totals.catch_up_deferral + excluded.catch_up_deferral,
-                employer_match = ytd_totals.employer_match + excluded.employer_match,
-                plan_compensation = ytd_totals.plan_compensation + excluded.plan_compensation,
-                gross_pay = ytd_totals.gross_pay + excluded.gross_pay,
-                last_pay_date = greatest(ytd_totals.last_pay_date, excluded.last_pay_date)
-            """
-        )
-        self.con.unregister("new_ytd")
+        self._add_to_ytd(b.plan_id, ytd)
 
         # The latest pay date's row carries a person's current facts.
         facts = (
@@ -396,6 +362,163 @@ class Ledger:
         self.con.unregister("new_facts")
         self._insert_rejections(b, rejections)
         self._insert_notices(b, notices)
+        self._insert_limit_events(b, events)
+
+    def _add_to_ytd(self, plan_id: str, ytd: pl.DataFrame, true_up_posted_on: date | None = None) -> None:
+        """Add a batch's per person-year amounts (cents; absent columns count 0) to ``ytd_totals``."""
+        money = ("regular_deferral", "catch_up_deferral", "match", "nonelective", "match_true_up",
+                 "annual_additions", "plan_compensation", "gross_pay")
+        names = {"match": "employer_match"}
+        increments = ytd.select(
+            pl.lit(plan_id).alias("plan_id"),
+            "employee_id",
+            "plan_year",
+            *[
+                (_dec(f"{m}_cents") if f"{m}_cents" in ytd.columns else pl.lit(0).cast(pl.Decimal(18, 2)))
+                .alias(names.get(m, m))
+                for m in money
+            ],
+            (_dec("hours_worked_hundredths", 12) if "hours_worked_hundredths" in ytd.columns
+             else pl.lit(0).cast(pl.Decimal(12, 2))).alias("hours_worked"),
+            pl.col("last_pay_date") if "last_pay_date" in ytd.columns else pl.lit(None, pl.Date).alias("last_pay_date"),
+            pl.lit(true_up_posted_on, pl.Date).alias("true_up_posted_on"),
+        )
+        self.con.register("new_ytd", increments.to_arrow())
+        self._exec(
+            """
+            INSERT INTO ytd_totals BY NAME SELECT * FROM new_ytd
+            ON CONFLICT (plan_id, employee_id, plan_year) DO UPDATE SET
+                regular_deferral = ytd_totals.regular_deferral + excluded.regular_deferral,
+                catch_up_deferral = ytd_totals.catch_up_deferral + excluded.catch_up_deferral,
+                employer_match = ytd_totals.employer_match + excluded.employer_match,
+                nonelective = ytd_totals.nonelective + excluded.nonelective,
+                match_true_up = ytd_totals.match_true_up + excluded.match_true_up,
+                annual_additions = ytd_totals.annual_additions + excluded.annual_additions,
+                plan_compensation = ytd_totals.plan_compensation + excluded.plan_compensation,
+                gross_pay = ytd_totals.gross_pay + excluded.gross_pay,
+                hours_worked = ytd_totals.hours_worked + excluded.hours_worked,
+                last_pay_date = greatest(ytd_totals.last_pay_date, excluded.last_pay_date),
+                true_up_posted_on = coalesce(ytd_totals.true_up_posted_on, excluded.true_up_posted_on)
+            """
+        )
+        self.con.unregister("new_ytd")
+
+    def _insert_ledger(self, b: BatchRecord, entries: pl.DataFrame, entry_type: str = "contribution") -> None:
+        """Append entries (``employee_id, effective_date, plan_year, source, amount_cents, line_number``)."""
+        ledger_rows = entries.select(
+            pl.lit(b.plan_id).alias("plan_id"),
+            "employee_id",
+            "effective_date",
+            "plan_year",
+            pl.lit(entry_type).alias("entry_type"),
+            "source",
+            _dec("amount_cents").alias("amount"),
+            pl.lit(b.batch_id).alias("batch_id"),
+            pl.col("line_number").cast(pl.Int32),
+        )
+        self.con.register("new_entries", ledger_rows.to_arrow())
+        self._exec(
+            f"""
+            INSERT INTO ledger (entry_id, plan_id, employee_id, effective_date, plan_year, entry_type, source,
+                                amount, batch_id, line_number)
+            SELECT {ENTRY_ID_SQL}, plan_id, employee_id, effective_date, plan_year, entry_type, source, amount,
+                   batch_id, line_number
+            FROM new_entries
+            """
+        )
+        self.con.unregister("new_entries")
+
+    def _insert_limit_events(self, b: BatchRecord, events: pl.DataFrame) -> None:
+        if events.height == 0:
+            return
+        frame = events.select(
+            pl.lit(b.plan_id).alias("plan_id"),
+            "employee_id",
+            "plan_year",
+            "limit_name",
+            "reached_on",
+            _dec("limit_cents").alias("limit_amount"),
+            "source",
+            _dec("amount_cents").alias("amount"),
+            pl.lit(b.batch_id).alias("batch_id"),
+            pl.col("line_number").cast(pl.Int32),
+        )
+        self.con.register("new_events", frame.to_arrow())
+        self._exec("INSERT INTO limit_events SELECT * FROM new_events")
+        self.con.unregister("new_events")
+
+    # -- true-up --------------------------------------------------------------------------------------------
+    def pending_true_up_years(self, plan_id: str) -> list[int]:
+        """Plan years with someone whose true-up has not been computed yet."""
+        rows = self._rows(
+            "SELECT DISTINCT plan_year FROM ytd_totals WHERE plan_id = ? AND true_up_posted_on IS NULL ORDER BY 1",
+            [plan_id],
+        )
+        return [r[0] for r in rows]
+
+    def true_up_candidates(self, plan_id: str, plan_year: int) -> pl.DataFrame:
+        """The year's totals (cents) for everyone whose true-up is still to be computed, with the latest
+        known termination date (see ``pipelines.rules.true_up.ANNUAL_SCHEMA``)."""
+        return self.frame(
+            """
+            SELECT t.employee_id, t.plan_year::INTEGER AS plan_year,
+                   CAST(t.plan_compensation * 100 AS BIGINT) AS plan_compensation_cents,
+                   CAST(t.regular_deferral * 100 AS BIGINT) AS regular_deferral_cents,
+                   CAST(t.catch_up_deferral * 100 AS BIGINT) AS catch_up_deferral_cents,
+                   CAST(t.employer_match * 100 AS BIGINT) AS match_cents,
+                   CAST(t.annual_additions * 100 AS BIGINT) AS annual_additions_cents,
+                   CAST(t.hours_worked * 100 AS BIGINT) AS hours_worked_hundredths,
+                   p.termination_date
+            FROM ytd_totals t
+            LEFT JOIN participants p USING (plan_id, employee_id)
+            WHERE t.plan_id = ? AND t.plan_year = ? AND t.true_up_posted_on IS NULL
+            ORDER BY t.employee_id
+            """,
+            [plan_id, plan_year],
+        )
+
+    def count_batches(self, plan_id: str, file_name: str) -> int:
+        return self._rows("SELECT count(*) FROM batches WHERE plan_id = ? AND file_name = ?", [plan_id, file_name])[0][0]
+
+    def post_true_up(
+        self, b: BatchRecord, results: pl.DataFrame, entries: pl.DataFrame, events: pl.DataFrame, posted_on: date
+    ) -> None:
+        """Record a year's true-up computations, post the amounts and mark the people done: one transaction."""
+
+        def work() -> None:
+            self._insert_batch(b)
+            rows = results.select(
+                pl.lit(b.plan_id).alias("plan_id"),
+                "employee_id",
+                "plan_year",
+                _dec("plan_compensation_cents").alias("annual_compensation"),
+                _dec("counted_compensation_cents").alias("counted_compensation"),
+                _dec("matchable_deferral_cents").alias("matchable_deferral"),
+                _dec("formula_match_cents").alias("formula_match"),
+                _dec("match_cents").alias("period_match"),
+                _dec("reduced_415c_cents").alias("reduced_415c"),
+                _dec("true_up_cents").alias("true_up"),
+                "ineligible_reason",
+                pl.lit(posted_on, pl.Date).alias("posted_on"),
+                pl.lit(b.batch_id).alias("batch_id"),
+            )
+            self.con.register("new_true_ups", rows.to_arrow())
+            self._exec("INSERT INTO true_ups BY NAME SELECT * FROM new_true_ups")
+            self.con.unregister("new_true_ups")
+            self._insert_ledger(b, entries)
+            self._add_to_ytd(
+                b.plan_id,
+                results.select(
+                    "employee_id",
+                    "plan_year",
+                    pl.col("true_up_cents").alias("match_true_up_cents"),
+                    pl.col("true_up_cents").alias("annual_additions_cents"),
+                ),
+                true_up_posted_on=posted_on,
+            )
+            self._insert_limit_events(b, events)
+
+        self._in_transaction(work)
 
     # -- checks ---------------------------------------------------------------------------------------------
     def run_checks(self) -> list[CheckFailure]:

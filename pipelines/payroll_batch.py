@@ -15,7 +15,7 @@ import polars as pl
 
 from pipelines.ingest import REJECTION_SCHEMA, FileError, read_payroll_bytes, reject_already_posted, validate_payroll
 from pipelines.ledger import BatchRecord, Ledger
-from pipelines.rules.contributions import compute_contributions, ledger_entries, ytd_increments
+from pipelines.rules.contributions import compute_contributions, ledger_entries, limit_events, ytd_increments
 from schemas.plan import PlanConfig
 from schemas.reasons import FileReject
 
@@ -129,6 +129,47 @@ def _out_of_order_notices(contributions: pl.DataFrame, prior: pl.DataFrame) -> p
     ).sort("line_number")
 
 
+def with_prior_year_wages(accepted: pl.DataFrame, state: pl.DataFrame) -> pl.DataFrame:
+    """``prior_year_wages_cents`` for the Roth catch-up rule: the file's ``prior_year_fica_wages`` when given,
+    else the gross pay the ledger holds for the person's previous year plus any previous-year rows of this
+    file; null when neither knows of any."""
+    in_file = accepted.group_by("employee_id", "plan_year").agg(pl.col("gross_pay_cents").sum().alias("_in_file"))
+    posted = state.select("employee_id", "plan_year", pl.col("ytd_gross_pay_cents").alias("_posted"))
+    previous = (
+        posted.join(in_file, on=["employee_id", "plan_year"], how="full", coalesce=True)
+        .select(
+            "employee_id",
+            (pl.col("plan_year") + 1).alias("plan_year"),
+            pl.when(pl.col("_posted").is_null() & pl.col("_in_file").is_null())
+            .then(None)
+            .otherwise(pl.col("_posted").fill_null(0) + pl.col("_in_file").fill_null(0))
+            .alias("_previous_gross"),
+        )
+    )
+    return accepted.join(previous, on=["employee_id", "plan_year"], how="left").with_columns(
+        pl.coalesce("prior_year_fica_wages_cents", "_previous_gross").alias("prior_year_wages_cents")
+    ).drop("_previous_gross")
+
+
+def _after_true_up_notices(contributions: pl.DataFrame, prior: pl.DataFrame) -> pl.DataFrame:
+    """Payroll for a year whose true-up was already posted: posted, but the true-up will not be redone."""
+    late = contributions.join(
+        prior.filter(pl.col("true_up_posted_on").is_not_null()).select("employee_id", "plan_year", "true_up_posted_on"),
+        on=["employee_id", "plan_year"],
+        how="inner",
+    )
+    return late.select(
+        "line_number",
+        "employee_id",
+        pl.lit("payroll_after_true_up").alias("code"),
+        pl.format(
+            "the {} true-up was already posted on {}; this payroll is not reflected in it",
+            pl.col("plan_year"),
+            pl.col("true_up_posted_on"),
+        ).alias("message"),
+    ).sort("line_number")
+
+
 def _process(ledger, plan_id, plan, data, file_name, batch, limits) -> FileResult:  # noqa: ANN001
     read = read_payroll_bytes(data)
     error = read.error
@@ -146,15 +187,20 @@ def _process(ledger, plan_id, plan, data, file_name, batch, limits) -> FileResul
     validated = validate_payroll(read.text, limits["plan_year"].to_list(), read.malformed)
     validated = reject_already_posted(validated, ledger.already_posted(plan_id, validated.accepted), read.text)
     accepted = validated.accepted.with_columns(pl.col("pay_date").dt.year().cast(pl.Int32).alias("plan_year"))
-    prior = ledger.prior_ytd(plan_id, accepted)
-    contributions = compute_contributions(accepted.drop("plan_year"), prior, limits, plan)
+    keys = accepted.select("employee_id", "plan_year")
+    state = ledger.prior_ytd(plan_id, pl.concat([keys, keys.with_columns(pl.col("plan_year") - 1)]))
+    payroll = with_prior_year_wages(accepted, state).drop("plan_year")
+    contributions = compute_contributions(payroll, state, limits, plan)
     entries = ledger_entries(contributions)
-    notices = _out_of_order_notices(contributions, prior)
+    notices = pl.concat([_out_of_order_notices(contributions, state), _after_true_up_notices(contributions, state)])
     rows_posted, rows_rejected = contributions.height, validated.rows_rejected
     if rows_posted + rows_rejected != read.rows_read:
         raise AssertionError(f"{file_name}: {read.rows_read} rows read but {rows_posted} + {rows_rejected} accounted")
     record = batch("posted", read.rows_read, rows_posted, rows_rejected, read.blank_lines, None)
-    ledger.post_batch(record, contributions, entries, ytd_increments(contributions), validated.rejections, notices)
+    ledger.post_batch(
+        record, contributions, entries, ytd_increments(contributions), validated.rejections, notices,
+        limit_events(contributions),
+    )
     totals = dict(entries.group_by("source").agg(pl.col("amount_cents").sum()).sort("source").iter_rows())
     return FileResult(
         plan_id, file_name, "posted", record.batch_id, read.rows_read, rows_posted, rows_rejected, None, totals,

@@ -15,9 +15,10 @@ Examples
 from __future__ import annotations
 
 import tomllib
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator
 
@@ -83,6 +84,49 @@ class MatchConfig(_Strict):
 class CatchUpConfig(_Strict):
     enabled: bool = True
     age_60_63: bool = True
+    #: IRC §414(v)(7) from 2026: for a person whose prior-year FICA wages exceed the threshold, pre-tax
+    #: catch-up is either deemed Roth ("convert") or not deferred ("stop").
+    roth_for_high_earners: Literal["convert", "stop"] = "convert"
+
+
+class TrueUpConfig(_Strict):
+    """Year-end match true-up, due on ``on`` (month-day) of the following year."""
+
+    enabled: bool = False
+    on: str = Field(default="01-31", pattern=r"^[0-9]{2}-[0-9]{2}$")
+    requires_last_day_employment: bool = False
+    min_hours: Percent = Field(default=Decimal(0), ge=0)
+
+    @field_validator("on")
+    @classmethod
+    def _real_month_day(cls, value: str) -> str:
+        month, day = (int(part) for part in value.split("-"))
+        try:
+            date(2027, month, day)  # a non-leap year: 02-29 would not exist every year
+        except ValueError:
+            raise ValueError(f"{value!r} is not a month-day that exists every year") from None
+        return value
+
+    def due_date(self, plan_year: int) -> date:
+        """The date the true-up for ``plan_year`` is due: ``on`` in the following year."""
+        month, day = (int(part) for part in self.on.split("-"))
+        return date(plan_year + 1, month, day)
+
+    @property
+    def min_hours_hundredths(self) -> int:
+        return int(self.min_hours * 100)
+
+
+class NonelectiveConfig(_Strict):
+    """Employer nonelective contribution: ``pct`` % of plan compensation each period."""
+
+    pct: Percent = Field(default=Decimal(0), ge=0, le=100)
+
+    _places = field_validator("pct")(_two_places)
+
+    @property
+    def bp(self) -> int:
+        return int(self.pct * 100)
 
 
 class PlanConfig(_Strict):
@@ -90,6 +134,8 @@ class PlanConfig(_Strict):
     name: str = Field(min_length=1)
     match: MatchConfig = MatchConfig()
     catch_up: CatchUpConfig = CatchUpConfig()
+    true_up: TrueUpConfig = TrueUpConfig()
+    nonelective: NonelectiveConfig = NonelectiveConfig()
 
 
 def _describe(err: dict) -> str:

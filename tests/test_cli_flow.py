@@ -116,7 +116,11 @@ def test_demo_through_the_real_command(tmp_path):
         assert conserved == [(True,)]
         assert con.sql("SELECT count(*) FROM rejections").fetchall()[0][0] > 0
         sources = {s for (s,) in con.sql("SELECT DISTINCT source FROM ledger").fetchall()}
-        assert sources == {"pretax", "roth", "pretax_catchup", "roth_catchup", "match", "loan_repayment"}
+        assert sources == {"pretax", "roth", "pretax_catchup", "roth_catchup", "match", "loan_repayment",
+                           "nonelective", "match_true_up"}
+        # acme's true-up (due 15 January) was posted by this run, as of its date.
+        assert con.sql("SELECT DISTINCT effective_date::VARCHAR FROM ledger WHERE source = 'match_true_up'"
+                       ).fetchall() == [("2026-01-15",)]
 
 
 @pytest.mark.usefixtures("prefect_harness")
@@ -148,3 +152,54 @@ def test_exit_1_when_another_process_holds_the_database(tmp_path):
         holder.wait()
     assert result.exit_code == 1, result.output
     assert "in use by another process" in result.output
+
+
+TRUE_UP_PLAN = ACME_TOML + "[true_up]\nenabled = true\n"
+
+
+def front_loader_files() -> dict[str, bytes]:
+    # Two periods of $10,000: 50% ($5,000, matched $300 + $100 = $400), then 0% (no match).
+    return {
+        "2025-01-10.csv": make_csv([row(pay_date="2025-01-10", gross_pay="10000.00", pretax_deferral_pct="50")]),
+        "2025-01-24.csv": make_csv([row(pay_date="2025-01-24", gross_pay="10000.00", pretax_deferral_pct="0")]),
+    }
+
+
+@pytest.mark.usefixtures("prefect_harness")
+def test_nightly_posts_the_true_up_once_it_is_due(tmp_path):
+    # Period match: $400 + $0. Year: pay $20,000, deferral $5,000 (25%) -> 4% = $800. True-up $400.
+    inbox, plans = make_inbox(tmp_path, front_loader_files(), TRUE_UP_PLAN)
+    db = tmp_path / "p.duckdb"
+    early = runner.invoke(app, ["run", "--inbox", str(inbox), "--plans", str(plans), "--db", str(db), "--as-of", "2026-01-30"])
+    assert early.exit_code == 0, early.output
+    due = runner.invoke(app, ["run", "--inbox", str(inbox), "--plans", str(plans), "--db", str(db), "--as-of", "2026-01-31"])
+    assert due.exit_code == 0, due.output
+    assert "acme/true-up/2025" in due.output
+    later = runner.invoke(app, ["run", "--inbox", str(inbox), "--plans", str(plans), "--db", str(db), "--as-of", "2026-03-01"])
+    assert later.exit_code == 0 and "true-up" not in later.output
+    with duckdb.connect(str(db), read_only=True) as con:
+        assert con.sql("SELECT effective_date::VARCHAR, amount::VARCHAR FROM ledger WHERE source = 'match_true_up'"
+                       ).fetchall() == [("2026-01-31", "400.00")]
+
+
+@pytest.mark.usefixtures("prefect_harness")
+def test_true_up_command_on_demand_is_idempotent(tmp_path):
+    inbox, plans = make_inbox(tmp_path, front_loader_files(), TRUE_UP_PLAN)
+    db = tmp_path / "p.duckdb"
+    assert invoke(inbox, plans, db).exit_code == 0  # as of 2025-02-01: not due yet
+    args = ["true-up", "--plan", "acme", "--year", "2025", "--plans", str(plans), "--db", str(db), "--as-of", "2025-02-02"]
+    first = runner.invoke(app, args)
+    assert first.exit_code == 0, first.output
+    assert "1 people trued up, 400.00 posted" in first.output
+    second = runner.invoke(app, args)
+    assert second.exit_code == 0 and "nothing to do" in second.output
+
+
+def test_true_up_command_configuration_errors(tmp_path):
+    inbox, plans = make_inbox(tmp_path, {})
+    db = tmp_path / "p.duckdb"
+    db.touch()
+    disabled = runner.invoke(app, ["true-up", "--plan", "acme", "--year", "2025", "--plans", str(plans), "--db", str(db)])
+    assert disabled.exit_code == 2 and "true_up.enabled is false" in disabled.output
+    missing = runner.invoke(app, ["true-up", "--plan", "nope", "--year", "2025", "--plans", str(plans), "--db", str(db)])
+    assert missing.exit_code == 2

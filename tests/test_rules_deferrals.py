@@ -37,7 +37,9 @@ def payroll(pay_dates: list[str], born: str, comp_cents: int, pretax_bp: int, ro
 
 
 def prior(rows: list[tuple[str, int, int, int]] = ()) -> pl.DataFrame:
-    return pl.DataFrame(rows, schema=PRIOR_YTD_SCHEMA, orient="row")
+    """(employee_id, plan_year, ytd regular, ytd catch-up); the other year-to-date columns start at 0."""
+    schema = {k: PRIOR_YTD_SCHEMA[k] for k in list(PRIOR_YTD_SCHEMA)[:4]}
+    return pl.DataFrame(rows, schema=schema, orient="row")
 
 
 COLS = ["pretax_cents", "roth_cents", "pretax_catchup_cents", "roth_catchup_cents", "not_deferred_cents"]

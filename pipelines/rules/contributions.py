@@ -1,4 +1,5 @@
-"""Per-period contribution rules: elections, 402(g) and catch-up rooms, employer match.
+"""Per-period contribution rules: 401(a)(17) compensation, elections, 402(g) and catch-up rooms (with the
+Roth catch-up rule for high earners), employer match, nonelective, and the 415(c) annual-additions cap.
 
 Every function is pure: a polars frame in, a frame out, money in Int64 cents, percents in basis points.
 No function here loops over rows; per-person state is a cumulative sum over ``(employee_id, plan_year)``
@@ -8,8 +9,11 @@ Input columns of a payroll frame (see ``pipelines.ingest.to_typed``): ``employee
 ``line_number``, ``date_of_birth``, ``plan_compensation_cents``, ``pretax_deferral_bp``,
 ``roth_deferral_bp``, ``loan_repayment_cents``.
 
-Prior year-to-date state (what earlier nights posted) is a frame of ``employee_id``, ``plan_year``,
-``ytd_regular_deferral_cents``, ``ytd_catch_up_deferral_cents``; people and years absent from it start at 0.
+An optional ``prior_year_wages_cents`` (FICA wages from this employer in the previous year) decides the
+Roth catch-up rule; null means none known.
+
+Prior year-to-date state (what earlier nights posted) is a frame with the columns of ``PRIOR_YTD_SCHEMA``;
+people and years absent from it, and columns absent from it, start at 0.
 """
 
 from __future__ import annotations
@@ -17,54 +21,70 @@ from __future__ import annotations
 import polars as pl
 
 from pipelines.money import BP_PER_UNIT, div_round_half_up, pct_of
-from schemas.plan import CatchUpConfig, MatchConfig, PlanConfig
+from schemas.plan import CatchUpConfig, MatchConfig, NonelectiveConfig, PlanConfig
 
 #: First plan year of the SECURE 2.0 §109 higher catch-up for ages 60-63.
 FIRST_AGE_60_63_YEAR = 2025
 CATCH_UP_MIN_AGE = 50
 
 DEFERRAL_SOURCES = ("pretax", "roth", "pretax_catchup", "roth_catchup")
-LEDGER_SOURCES = (*DEFERRAL_SOURCES, "match", "loan_repayment")
+LEDGER_SOURCES = (*DEFERRAL_SOURCES, "match", "nonelective", "loan_repayment")
+#: 415(c) reductions take employer money first, then deferrals (Roth before pre-tax: the last filled first).
+REDUCTION_ORDER = ("match", "nonelective", "roth", "pretax")
 
 PRIOR_YTD_SCHEMA = {
     "employee_id": pl.Utf8,
     "plan_year": pl.Int32,
     "ytd_regular_deferral_cents": pl.Int64,
     "ytd_catch_up_deferral_cents": pl.Int64,
+    "ytd_plan_compensation_cents": pl.Int64,
+    "ytd_annual_additions_cents": pl.Int64,
 }
 
 _PERSON_YEAR = ("employee_id", "plan_year")
 
 
-def elect(payroll: pl.DataFrame) -> pl.DataFrame:
-    """Add ``plan_year`` and the elected amounts: plan compensation × percent, half-up to the cent.
+def with_plan_year(payroll: pl.DataFrame) -> pl.DataFrame:
+    """``plan_year``: the calendar year of ``pay_date``, which decides every annual limit."""
+    return payroll.with_columns(pl.col("pay_date").dt.year().cast(pl.Int32).alias("plan_year"))
+
+
+def elect(frame: pl.DataFrame) -> pl.DataFrame:
+    """The elected amounts: counted compensation × percent, half-up to the cent.
 
     Examples
     --------
-    >>> import polars as pl, datetime as dt
-    >>> df = pl.DataFrame({"pay_date": [dt.date(2025, 1, 10)], "plan_compensation_cents": [384_615],
-    ...                    "pretax_deferral_bp": [650], "roth_deferral_bp": [0]})
+    >>> import polars as pl
+    >>> df = pl.DataFrame({"counted_compensation_cents": [384_615], "pretax_deferral_bp": [650],
+    ...                    "roth_deferral_bp": [0]})
     >>> # 6.5% of $3,846.15 = $249.99975 -> $250.00
-    >>> elect(df).select("plan_year", "pretax_elected_cents", "roth_elected_cents").row(0)
-    (2025, 25000, 0)
+    >>> elect(df).select("pretax_elected_cents", "roth_elected_cents").row(0)
+    (25000, 0)
     """
-    return payroll.with_columns(
-        pl.col("pay_date").dt.year().cast(pl.Int32).alias("plan_year"),
-        pct_of(pl.col("plan_compensation_cents"), pl.col("pretax_deferral_bp")).alias("pretax_elected_cents"),
-        pct_of(pl.col("plan_compensation_cents"), pl.col("roth_deferral_bp")).alias("roth_elected_cents"),
+    comp = pl.col("counted_compensation_cents")
+    return frame.with_columns(
+        pct_of(comp, pl.col("pretax_deferral_bp")).alias("pretax_elected_cents"),
+        pct_of(comp, pl.col("roth_deferral_bp")).alias("roth_elected_cents"),
     )
 
 
 def attach_limits(frame: pl.DataFrame, limits: pl.DataFrame, catch_up: CatchUpConfig) -> pl.DataFrame:
-    """Add each row's annual rooms: ``regular_limit_cents`` (402(g)) and ``catch_up_limit_cents``.
+    """Add each row's annual limits: ``regular_limit_cents`` (402(g)), ``catch_up_limit_cents``,
+    ``compensation_limit_cents`` (401(a)(17)), ``additions_limit_cents`` (415(c)) and
+    ``is_roth_catch_up_only`` (IRC §414(v)(7): prior-year FICA wages above the year's threshold, strictly).
 
     Catch-up eligibility follows IRC §414(v): the age attained by 31 December of the plan year. At 50+ the
     room is ``catchup_50plus``; at 60-63 from 2025 (SECURE 2.0 §109) it is ``catchup_60_63`` instead, when
     the plan enables it. A plan with catch-up disabled has no catch-up room. Every ``plan_year`` must have a
     limits row (validation rejected the others), so a missing one here is a broken invariant.
     """
+    if "prior_year_wages_cents" not in frame.columns:
+        frame = frame.with_columns(pl.lit(None, pl.Int64).alias("prior_year_wages_cents"))
     joined = frame.join(
-        limits.select("plan_year", "elective_deferral_402g_cents", "catchup_50plus_cents", "catchup_60_63_cents"),
+        limits.select(
+            "plan_year", "elective_deferral_402g_cents", "catchup_50plus_cents", "catchup_60_63_cents",
+            "compensation_401a17_cents", "annual_additions_415c_cents", "roth_catchup_prior_year_wage_threshold_cents",
+        ),
         on="plan_year",
         how="left",
     )
@@ -89,7 +109,35 @@ def attach_limits(frame: pl.DataFrame, limits: pl.DataFrame, catch_up: CatchUpCo
         .otherwise(0)
         .cast(pl.Int64)
         .alias("catch_up_limit_cents"),
-    ).drop("elective_deferral_402g_cents", "catchup_50plus_cents", "catchup_60_63_cents")
+        pl.col("compensation_401a17_cents").alias("compensation_limit_cents"),
+        pl.col("annual_additions_415c_cents").alias("additions_limit_cents"),
+        (
+            is_eligible
+            & (pl.col("prior_year_wages_cents") > pl.col("roth_catchup_prior_year_wage_threshold_cents"))
+        ).fill_null(False).alias("is_roth_catch_up_only"),
+    ).drop(
+        "elective_deferral_402g_cents", "catchup_50plus_cents", "catchup_60_63_cents", "compensation_401a17_cents",
+        "annual_additions_415c_cents", "roth_catchup_prior_year_wage_threshold_cents",
+    )
+
+
+def join_prior(frame: pl.DataFrame, prior_ytd: pl.DataFrame) -> pl.DataFrame:
+    """Attach what earlier nights posted (0 where absent) and order rows as the rooms are consumed."""
+    by = list(_PERSON_YEAR)
+    prior = prior_ytd.select(by + [c for c in PRIOR_YTD_SCHEMA if c in prior_ytd.columns and c not in by])
+    joined = frame.join(prior, on=by, how="left")
+    ytd = [c for c in PRIOR_YTD_SCHEMA if c not in by]
+    return joined.with_columns(
+        pl.col(c).fill_null(0).cast(pl.Int64) if c in joined.columns else pl.lit(0, pl.Int64).alias(c) for c in ytd
+    ).sort([*by, "pay_date", "line_number"])
+
+
+def cap_compensation(frame: pl.DataFrame) -> pl.DataFrame:
+    """``counted_compensation_cents``: plan compensation counted only up to the year's 401(a)(17) limit, year
+    to date; the period that crosses it counts the remainder, later periods count nothing."""
+    comp = pl.col("plan_compensation_cents")
+    before = pl.col("ytd_plan_compensation_cents") + (comp.cum_sum() - comp).over(list(_PERSON_YEAR))
+    return frame.with_columns(_fill(pl.col("compensation_limit_cents"), before, comp).alias("counted_compensation_cents"))
 
 
 def _fill(room: pl.Expr, used_before: pl.Expr, amount: pl.Expr) -> pl.Expr:
@@ -97,15 +145,19 @@ def _fill(room: pl.Expr, used_before: pl.Expr, amount: pl.Expr) -> pl.Expr:
     return pl.min_horizontal(pl.max_horizontal(room - used_before, pl.lit(0, pl.Int64)), amount)
 
 
-def fill_deferral_rooms(frame: pl.DataFrame, prior_ytd: pl.DataFrame) -> pl.DataFrame:
+def fill_deferral_rooms(frame: pl.DataFrame, roth_for_high_earners: str = "convert") -> pl.DataFrame:
     """Cap elected amounts at the annual rooms, period by period, in the fixed fill order.
 
     Within each period: pre-tax into the regular (402(g)) room, then Roth into the regular room, then pre-tax
-    into the catch-up room, then Roth into the catch-up room; what is left is ``not_deferred_cents``. Periods
-    of a person and year are taken in ``pay_date`` order, after what ``prior_ytd`` says was already posted.
+    into the catch-up room, then Roth into the catch-up room; what is left is ``not_deferred_cents``. Rows
+    must come from :func:`join_prior` (sorted, with the year-to-date columns).
 
     Because each amount takes as much of a room as is left, the room used before an amount is
     ``min(room, everything offered to that room before it)``, which a cumulative sum gives directly.
+
+    For a person whose catch-up must be Roth (``is_roth_catch_up_only``), pre-tax offered to the catch-up
+    room is deemed Roth (``"convert"``: it fills the room as ``roth_catchup``) or not deferred (``"stop"``:
+    it is kept out of the room, which Roth may still use). ``roth_catch_up_cents`` records either amount.
 
     Examples
     --------
@@ -114,38 +166,47 @@ def fill_deferral_rooms(frame: pl.DataFrame, prior_ytd: pl.DataFrame) -> pl.Data
     ...     "employee_id": ["e1", "e1"], "plan_year": [2025, 2025], "line_number": [2, 3],
     ...     "pay_date": [dt.date(2025, 1, 10), dt.date(2025, 1, 24)],
     ...     "pretax_elected_cents": [60_000, 60_000], "roth_elected_cents": [20_000, 20_000],
-    ...     "regular_limit_cents": [100_000, 100_000], "catch_up_limit_cents": [50_000, 50_000]})
+    ...     "regular_limit_cents": [100_000, 100_000], "catch_up_limit_cents": [50_000, 50_000],
+    ...     "is_roth_catch_up_only": [False, False]})
     >>> # room 1000.00: period 1 takes 600 + 200; period 2 pre-tax gets the last 200, its other 400 pre-tax
     >>> # and 200 Roth go to catch-up (room 500): 400 pre-tax catch-up, 100 Roth catch-up, 100 not deferred.
-    >>> out = fill_deferral_rooms(df, pl.DataFrame(schema=PRIOR_YTD_SCHEMA))
+    >>> out = fill_deferral_rooms(join_prior(df, pl.DataFrame(schema=PRIOR_YTD_SCHEMA)))
     >>> out.select("pretax_cents", "roth_cents", "pretax_catchup_cents", "roth_catchup_cents",
     ...            "not_deferred_cents").rows()
     [(60000, 20000, 0, 0, 0), (20000, 0, 40000, 10000, 10000)]
     """
+    if roth_for_high_earners not in ("convert", "stop"):
+        raise ValueError(f"roth_for_high_earners must be convert or stop, not {roth_for_high_earners!r}")
     by = list(_PERSON_YEAR)
     p, r = pl.col("pretax_elected_cents"), pl.col("roth_elected_cents")
-    with_prior = (
-        frame.join(prior_ytd.select(PRIOR_YTD_SCHEMA.keys()), on=by, how="left")
-        .with_columns(pl.col("ytd_regular_deferral_cents", "ytd_catch_up_deferral_cents").fill_null(0))
-        .sort([*by, "pay_date", "line_number"])
-    )
     regular_room = pl.max_horizontal(pl.col("regular_limit_cents") - pl.col("ytd_regular_deferral_cents"), 0)
     catch_up_room = pl.max_horizontal(pl.col("catch_up_limit_cents") - pl.col("ytd_catch_up_deferral_cents"), 0)
     offered = p + r
     offered_before = (offered.cum_sum() - offered).over(by)
-    regular = with_prior.with_columns(
+    is_stopped = pl.col("is_roth_catch_up_only") & pl.lit(roth_for_high_earners == "stop")
+    regular = frame.with_columns(
         _fill(regular_room, offered_before, p).alias("pretax_cents"),
         _fill(regular_room, offered_before + p, r).alias("roth_cents"),
     ).with_columns(
-        (p - pl.col("pretax_cents")).alias("_pretax_over"),
+        # Pre-tax left over is offered to the catch-up room, unless the Roth rule stops it.
+        pl.when(is_stopped).then(0).otherwise(p - pl.col("pretax_cents")).alias("_pretax_over"),
         (r - pl.col("roth_cents")).alias("_roth_over"),
     )
     po, ro = pl.col("_pretax_over"), pl.col("_roth_over")
     over_before = ((po + ro).cum_sum() - (po + ro)).over(by)
+    filled = regular.with_columns(
+        _fill(catch_up_room, over_before, po).alias("pretax_catchup_cents"),
+        _fill(catch_up_room, over_before + po, ro).alias("roth_catchup_cents"),
+    )
+    is_converted = pl.col("is_roth_catch_up_only") & pl.lit(roth_for_high_earners == "convert")
     return (
-        regular.with_columns(
-            _fill(catch_up_room, over_before, po).alias("pretax_catchup_cents"),
-            _fill(catch_up_room, over_before + po, ro).alias("roth_catchup_cents"),
+        filled.with_columns(
+            pl.when(is_converted).then(pl.col("pretax_catchup_cents"))
+            .when(is_stopped).then(p - pl.col("pretax_cents"))
+            .otherwise(0).alias("roth_catch_up_cents"),
+            pl.when(is_converted).then(pl.col("roth_catchup_cents") + pl.col("pretax_catchup_cents"))
+            .otherwise(pl.col("roth_catchup_cents")).alias("roth_catchup_cents"),
+            pl.when(is_converted).then(0).otherwise(pl.col("pretax_catchup_cents")).alias("pretax_catchup_cents"),
         )
         .with_columns(
             (
@@ -156,11 +217,13 @@ def fill_deferral_rooms(frame: pl.DataFrame, prior_ytd: pl.DataFrame) -> pl.Data
                 - pl.col("roth_catchup_cents")
             ).alias("not_deferred_cents")
         )
-        .drop("_pretax_over", "_roth_over", "ytd_regular_deferral_cents", "ytd_catch_up_deferral_cents")
+        .drop("_pretax_over", "_roth_over")
     )
 
 
-def employer_match(frame: pl.DataFrame, match: MatchConfig) -> pl.DataFrame:
+def employer_match(
+    frame: pl.DataFrame, match: MatchConfig, compensation: str = "plan_compensation_cents"
+) -> pl.DataFrame:
     """Add ``match_cents``: Σ over tiers of rate × the part of the period's matchable deferral that falls in
     the tier's band of the period's plan compensation, computed exactly and rounded half-up once.
 
@@ -185,7 +248,7 @@ def employer_match(frame: pl.DataFrame, match: MatchConfig) -> pl.DataFrame:
         deferral = deferral + pl.col("pretax_catchup_cents") + pl.col("roth_catchup_cents")
     i128 = pl.Int128
     deferral_scaled = deferral.cast(i128) * pl.lit(BP_PER_UNIT, i128)
-    comp = pl.col("plan_compensation_cents").cast(i128)
+    comp = pl.col(compensation).cast(i128)
     zero = pl.lit(0, i128)
     terms: list[pl.Expr] = []
     lower_bp = 0
@@ -200,16 +263,114 @@ def employer_match(frame: pl.DataFrame, match: MatchConfig) -> pl.DataFrame:
     return frame.with_columns(div_round_half_up(pl.sum_horizontal(terms), BP_PER_UNIT * BP_PER_UNIT).alias("match_cents"))
 
 
+def nonelective(frame: pl.DataFrame, config: NonelectiveConfig) -> pl.DataFrame:
+    """``nonelective_cents``: the plan's nonelective percent of the period's counted compensation."""
+    return frame.with_columns(pct_of(pl.col("counted_compensation_cents"), pl.lit(config.bp, pl.Int64)).alias("nonelective_cents"))
+
+
+def limit_annual_additions(frame: pl.DataFrame) -> pl.DataFrame:
+    """Cap annual additions (regular deferrals + match + nonelective; catch-up excluded) at the lesser of the
+    415(c) limit and 100% of the year's plan compensation so far, reducing employer money first.
+
+    With ``a`` a period's additions, ``S`` their running sum and ``allowed`` the running cap (never below
+    what earlier nights posted, ``P0``), posted-to-date follows ``P_t = min(P_{t-1} + a_t, allowed_t)``,
+    which unrolls to ``P_t = S_t + min(P0, cummin(allowed - S))``: no row loop. Each period's reduction
+    ``a_t - (P_t - P_{t-1})`` comes off ``REDUCTION_ORDER`` in turn; reduced deferrals are not deferred.
+    Rows must come from :func:`join_prior`.
+    """
+    by = list(_PERSON_YEAR)
+    a = pl.col("pretax_cents") + pl.col("roth_cents") + pl.col("match_cents") + pl.col("nonelective_cents")
+    prior = pl.col("ytd_annual_additions_cents")
+    comp_to_date = pl.col("ytd_plan_compensation_cents") + pl.col("plan_compensation_cents").cum_sum().over(by)
+    allowed = pl.max_horizontal(pl.min_horizontal(pl.col("additions_limit_cents"), comp_to_date), prior)
+    out = frame.with_columns(a.alias("_a"), allowed.alias("_allowed")).with_columns(
+        pl.col("_a").cum_sum().over(by).alias("_s")
+    ).with_columns(
+        (pl.col("_s") + pl.min_horizontal(prior, (pl.col("_allowed") - pl.col("_s")).cum_min().over(by))).alias(
+            "additions_to_date_cents"
+        )
+    ).with_columns(
+        (pl.col("_a") - (pl.col("additions_to_date_cents") - pl.col("additions_to_date_cents").shift(1).over(by).fill_null(prior)))
+        .alias("_cut")
+    )
+    for source in REDUCTION_ORDER:
+        amount = pl.col(f"{source}_cents")
+        taken = pl.min_horizontal(pl.col("_cut"), amount)
+        out = out.with_columns(taken.alias(f"{source}_415c_reduction_cents")).with_columns(
+            (pl.col("_cut") - pl.col(f"{source}_415c_reduction_cents")).alias("_cut")
+        )
+    if out["_cut"].max() not in (None, 0):
+        raise AssertionError("a 415(c) reduction was larger than the period's additions")
+    return out.with_columns(
+        *[(pl.col(f"{s}_cents") - pl.col(f"{s}_415c_reduction_cents")).alias(f"{s}_cents") for s in REDUCTION_ORDER],
+        (pl.col("not_deferred_cents") + pl.col("roth_415c_reduction_cents") + pl.col("pretax_415c_reduction_cents"))
+        .alias("not_deferred_cents"),
+    ).drop("_a", "_allowed", "_s", "_cut")
+
+
 def compute_contributions(
     payroll: pl.DataFrame, prior_ytd: pl.DataFrame, limits: pl.DataFrame, plan: PlanConfig
 ) -> pl.DataFrame:
-    """All per-period rules in order: elect, attach rooms, fill rooms, match. One output row per input row."""
-    out = employer_match(
-        fill_deferral_rooms(attach_limits(elect(payroll), limits, plan.catch_up), prior_ytd), plan.match
-    )
+    """All per-period rules in order: limits, 401(a)(17) compensation, elections, rooms (and the Roth
+    catch-up rule), match, nonelective, 415(c). One output row per input row, with the prior year-to-date
+    columns kept for :func:`limit_events`."""
+    frame = join_prior(attach_limits(with_plan_year(payroll), limits, plan.catch_up), prior_ytd)
+    frame = fill_deferral_rooms(elect(cap_compensation(frame)), plan.catch_up.roth_for_high_earners)
+    frame = employer_match(frame, plan.match, "counted_compensation_cents")
+    out = limit_annual_additions(nonelective(frame, plan.nonelective))
     if out.height != payroll.height:
         raise AssertionError(f"rules changed the row count: {payroll.height} in, {out.height} out")
     return out
+
+
+def _reached(name: str, limit: pl.Expr, before: pl.Expr, this_period: pl.Expr) -> pl.Expr:
+    """A struct naming the limit when this period's amount takes the running total to ``limit``."""
+    after = before + this_period
+    hit = (limit > 0) & (before < limit) & (after >= limit)
+    return pl.when(hit).then(pl.struct(pl.lit(name).alias("limit_name"), limit.alias("limit_cents")))
+
+
+def limit_events(contributions: pl.DataFrame) -> pl.DataFrame:
+    """When each person reached 402(g), the catch-up room, 401(a)(17) and the 415(c) dollar limit, every
+    415(c) reduction (by source) and every Roth catch-up conversion or stop, one row each.
+
+    Columns: ``employee_id``, ``plan_year``, ``limit_name``, ``reached_on``, ``limit_cents``, ``source``,
+    ``amount_cents`` (the reduced or converted amount; null for a limit reached), ``line_number``.
+    """
+    by = list(_PERSON_YEAR)
+    regular = pl.col("pretax_cents") + pl.col("roth_cents")
+    catch_up = pl.col("pretax_catchup_cents") + pl.col("roth_catchup_cents")
+    comp = pl.col("plan_compensation_cents")
+    adds = pl.col("additions_to_date_cents")
+    prior_adds = adds.shift(1).over(by).fill_null(pl.col("ytd_annual_additions_cents"))
+    reached = contributions.select(
+        "employee_id", "plan_year", "line_number", pl.col("pay_date").alias("reached_on"),
+        pl.concat_list(
+            _reached("402g", pl.col("regular_limit_cents"), pl.col("ytd_regular_deferral_cents") + (regular.cum_sum() - regular).over(by), regular),
+            _reached("catch_up", pl.col("catch_up_limit_cents"), pl.col("ytd_catch_up_deferral_cents") + (catch_up.cum_sum() - catch_up).over(by), catch_up),
+            _reached("401a17", pl.col("compensation_limit_cents"), pl.col("ytd_plan_compensation_cents") + (comp.cum_sum() - comp).over(by), comp),
+            _reached("415c", pl.col("additions_limit_cents"), prior_adds, adds - prior_adds),
+        ).list.drop_nulls().alias("hit"),
+    ).explode("hit").drop_nulls("hit").unnest("hit").with_columns(
+        pl.lit(None, pl.Utf8).alias("source"), pl.lit(None, pl.Int64).alias("amount_cents")
+    )
+    amounts = [
+        *[(f"{s}_415c_reduction_cents", "415c", s) for s in REDUCTION_ORDER],
+        ("roth_catch_up_cents", "roth_catch_up", "pretax_catchup"),
+    ]
+    changes = pl.concat(
+        [
+            contributions.filter(pl.col(column) > 0).select(
+                "employee_id", "plan_year", "line_number", pl.col("pay_date").alias("reached_on"),
+                pl.lit(name).alias("limit_name"),
+                (pl.col("additions_limit_cents") if name == "415c" else pl.col("catch_up_limit_cents")).alias("limit_cents"),
+                pl.lit(source).alias("source"), pl.col(column).alias("amount_cents"),
+            )
+            for column, name, source in amounts
+        ]
+    )
+    columns = ["employee_id", "plan_year", "limit_name", "reached_on", "limit_cents", "source", "amount_cents", "line_number"]
+    return pl.concat([reached.select(columns), changes.select(columns)]).sort("line_number", "limit_name", "source", nulls_last=True)
 
 
 def ledger_entries(contributions: pl.DataFrame) -> pl.DataFrame:
@@ -233,7 +394,11 @@ def ytd_increments(contributions: pl.DataFrame) -> pl.DataFrame:
         (pl.col("pretax_cents") + pl.col("roth_cents")).sum().alias("regular_deferral_cents"),
         (pl.col("pretax_catchup_cents") + pl.col("roth_catchup_cents")).sum().alias("catch_up_deferral_cents"),
         pl.col("match_cents").sum().alias("match_cents"),
+        pl.col("nonelective_cents").sum().alias("nonelective_cents"),
+        (pl.col("pretax_cents") + pl.col("roth_cents") + pl.col("match_cents") + pl.col("nonelective_cents"))
+        .sum().alias("annual_additions_cents"),
         pl.col("plan_compensation_cents").sum().alias("plan_compensation_cents"),
+        pl.col("hours_worked_hundredths").fill_null(0).sum().alias("hours_worked_hundredths"),
         pl.col("gross_pay_cents").sum().alias("gross_pay_cents"),
         pl.col("pay_date").max().alias("last_pay_date"),
     )

@@ -1,28 +1,38 @@
 -- The year-to-date state the rules read must equal what the ledger and payroll lines say.
 WITH from_ledger AS (
     SELECT plan_id, employee_id, plan_year,
-           CAST(sum(amount) FILTER (WHERE source IN ('pretax', 'roth')) AS DECIMAL(18, 2)) AS regular_deferral,
-           CAST(sum(amount) FILTER (WHERE source IN ('pretax_catchup', 'roth_catchup')) AS DECIMAL(18, 2))
-               AS catch_up_deferral,
-           CAST(sum(amount) FILTER (WHERE source = 'match') AS DECIMAL(18, 2)) AS employer_match
+           coalesce(sum(amount) FILTER (WHERE source IN ('pretax', 'roth')), 0) AS regular_deferral,
+           coalesce(sum(amount) FILTER (WHERE source IN ('pretax_catchup', 'roth_catchup')), 0) AS catch_up_deferral,
+           coalesce(sum(amount) FILTER (WHERE source = 'match'), 0) AS employer_match,
+           coalesce(sum(amount) FILTER (WHERE source = 'nonelective'), 0) AS nonelective,
+           coalesce(sum(amount) FILTER (WHERE source = 'match_true_up'), 0) AS match_true_up,
+           coalesce(sum(amount) FILTER (WHERE source IN ('pretax', 'roth', 'match', 'match_true_up', 'nonelective')), 0)
+               AS annual_additions
     FROM ledger
     WHERE entry_type = 'contribution'
     GROUP BY ALL
 ),
 from_lines AS (
     SELECT plan_id, employee_id, plan_year,
-           CAST(sum(plan_compensation) AS DECIMAL(18, 2)) AS plan_compensation,
-           CAST(sum(gross_pay) AS DECIMAL(18, 2)) AS gross_pay,
+           sum(plan_compensation) AS plan_compensation,
+           sum(gross_pay) AS gross_pay,
+           coalesce(sum(hours_worked), 0) AS hours_worked,
            max(pay_date) AS last_pay_date
     FROM payroll_lines
     GROUP BY ALL
 ),
 expected AS (
     SELECT plan_id, employee_id, plan_year,
-           coalesce(l.regular_deferral, 0) AS regular_deferral,
-           coalesce(l.catch_up_deferral, 0) AS catch_up_deferral,
-           coalesce(l.employer_match, 0) AS employer_match,
-           p.plan_compensation, p.gross_pay, p.last_pay_date
+           CAST(coalesce(l.regular_deferral, 0) AS DECIMAL(18, 2)) AS regular_deferral,
+           CAST(coalesce(l.catch_up_deferral, 0) AS DECIMAL(18, 2)) AS catch_up_deferral,
+           CAST(coalesce(l.employer_match, 0) AS DECIMAL(18, 2)) AS employer_match,
+           CAST(coalesce(l.nonelective, 0) AS DECIMAL(18, 2)) AS nonelective,
+           CAST(coalesce(l.match_true_up, 0) AS DECIMAL(18, 2)) AS match_true_up,
+           CAST(coalesce(l.annual_additions, 0) AS DECIMAL(18, 2)) AS annual_additions,
+           CAST(p.plan_compensation AS DECIMAL(18, 2)) AS plan_compensation,
+           CAST(p.gross_pay AS DECIMAL(18, 2)) AS gross_pay,
+           CAST(p.hours_worked AS DECIMAL(12, 2)) AS hours_worked,
+           p.last_pay_date
     FROM from_lines p
     LEFT JOIN from_ledger l USING (plan_id, employee_id, plan_year)
 )
@@ -33,6 +43,10 @@ FULL OUTER JOIN ytd_totals t USING (plan_id, employee_id, plan_year)
 WHERE e.regular_deferral IS DISTINCT FROM t.regular_deferral
    OR e.catch_up_deferral IS DISTINCT FROM t.catch_up_deferral
    OR e.employer_match IS DISTINCT FROM t.employer_match
+   OR e.nonelective IS DISTINCT FROM t.nonelective
+   OR e.match_true_up IS DISTINCT FROM t.match_true_up
+   OR e.annual_additions IS DISTINCT FROM t.annual_additions
    OR e.plan_compensation IS DISTINCT FROM t.plan_compensation
    OR e.gross_pay IS DISTINCT FROM t.gross_pay
+   OR e.hours_worked IS DISTINCT FROM t.hours_worked
    OR e.last_pay_date IS DISTINCT FROM t.last_pay_date

@@ -8,8 +8,14 @@ CREATE TABLE IF NOT EXISTS ytd_totals (
     regular_deferral     DECIMAL(18, 2) NOT NULL,
     catch_up_deferral    DECIMAL(18, 2) NOT NULL,
     employer_match       DECIMAL(18, 2) NOT NULL,
+    nonelective          DECIMAL(18, 2) NOT NULL,
+    match_true_up        DECIMAL(18, 2) NOT NULL,
+    -- 415(c) annual additions: regular deferrals + match + true-up + nonelective (catch-up excluded)
+    annual_additions     DECIMAL(18, 2) NOT NULL,
     plan_compensation    DECIMAL(18, 2) NOT NULL,
     gross_pay            DECIMAL(18, 2) NOT NULL,
-    last_pay_date        DATE NOT NULL,
+    hours_worked         DECIMAL(12, 2) NOT NULL,
+    last_pay_date        DATE,
+    true_up_posted_on    DATE,
     PRIMARY KEY (plan_id, employee_id, plan_year)
 );

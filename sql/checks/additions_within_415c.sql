@@ -1,0 +1,19 @@
+-- Annual additions (regular deferrals, match, true-up, nonelective; catch-up excluded) never exceed the lesser
+-- of the year's 415(c) limit and 100% of the year's plan compensation, per person and plan.
+WITH additions AS (
+    SELECT plan_id, employee_id, plan_year, sum(amount) AS annual_additions
+    FROM ledger
+    WHERE entry_type = 'contribution' AND source IN ('pretax', 'roth', 'match', 'match_true_up', 'nonelective')
+    GROUP BY ALL
+),
+compensation AS (
+    SELECT plan_id, employee_id, plan_year, sum(plan_compensation) AS plan_compensation
+    FROM payroll_lines
+    GROUP BY ALL
+)
+SELECT a.plan_id, a.employee_id, a.plan_year, a.annual_additions, c.plan_compensation, l.annual_additions_415c
+FROM additions a
+LEFT JOIN compensation c USING (plan_id, employee_id, plan_year)
+LEFT JOIN irs_limits l ON l.year = a.plan_year
+WHERE l.year IS NULL
+   OR a.annual_additions > least(l.annual_additions_415c, coalesce(c.plan_compensation, 0))
