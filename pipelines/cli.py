@@ -120,7 +120,7 @@ def run(
         err.print(str(exc))
         raise typer.Exit(EXIT_FAILED) from None
     except Exception as exc:  # the run failed: say so plainly; Prefect has logged the traceback
-        err.print(f"[bold red]run failed:[/] {type(exc).__name__}: {exc}")
+        err.print(f"[bold red]run failed:[/] {type(exc).__name__} (see the Prefect log for the traceback)")
         raise typer.Exit(EXIT_FAILED) from None
     _print_report(report)
     raise typer.Exit(EXIT_OK if report.ok else EXIT_FAILED)
