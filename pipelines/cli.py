@@ -77,6 +77,15 @@ def _print_report(report) -> None:  # noqa: ANN001 - RunReport, imported lazily 
         err.print(str(failure.rows.head(10)))
 
 
+def _as_of(value: str | None) -> date:
+    """--as-of as a date (default today), or exit 2 naming the problem."""
+    try:
+        return date.fromisoformat(value) if value else date.today()
+    except ValueError:
+        err.print(f"--as-of: {value!r} is not a date in YYYY-MM-DD form")
+        raise typer.Exit(EXIT_USAGE) from None
+
+
 @app.callback()
 def _root() -> None:
     """planadmin: payroll files in, an append-only DuckDB ledger out."""
@@ -92,11 +101,7 @@ def run(
     ] = None,
 ) -> None:
     """Run the nightly job: post every new payroll file in the inbox, then check the ledger's invariants."""
-    try:
-        run_date = date.fromisoformat(as_of) if as_of else date.today()
-    except ValueError:
-        err.print(f"--as-of: {as_of!r} is not a date in YYYY-MM-DD form")
-        raise typer.Exit(EXIT_USAGE) from None
+    run_date = _as_of(as_of)
     for label, folder in (("--inbox", inbox), ("--plans", plans)):
         if not folder.is_dir():
             err.print(f"{label}: {folder} is not a folder")
@@ -135,11 +140,7 @@ def true_up_command(
     as_of: Annotated[str | None, typer.Option("--as-of", help="Effective date of the entries (default: today)")] = None,
 ) -> None:
     """Post a plan year's year-end match true-up now, before its due date if need be. Idempotent."""
-    try:
-        run_date = date.fromisoformat(as_of) if as_of else date.today()
-    except ValueError:
-        err.print(f"--as-of: {as_of!r} is not a date in YYYY-MM-DD form")
-        raise typer.Exit(EXIT_USAGE) from None
+    run_date = _as_of(as_of)
     from schemas.plan import load_plan
 
     plan_file = plans / f"{plan}.toml"

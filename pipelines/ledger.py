@@ -101,6 +101,16 @@ class Ledger:
         self.con.execute(sql, params or [])
         self.con.complete()
 
+    def _append(self, table: str, frame: pl.DataFrame) -> None:
+        """Bulk-append a frame (columns named as the table's) through Arrow; nothing for an empty frame."""
+        if frame.height == 0:
+            return
+        self.con.register("incoming", frame.to_arrow())
+        try:
+            self._exec(f"INSERT INTO {table} BY NAME SELECT * FROM incoming")
+        finally:
+            self.con.unregister("incoming")
+
     def _rows(self, sql: str, params: list | None = None) -> list[tuple]:
         return self.con.execute(sql, params or []).fetchall()
 
@@ -219,39 +229,21 @@ class Ledger:
             ],
         )
 
+    @staticmethod
+    def _from_file(b: BatchRecord) -> list[pl.Expr]:
+        return [pl.lit(b.batch_id).alias("batch_id"), pl.lit(b.plan_id).alias("plan_id"),
+                pl.lit(b.file_name).alias("file_name")]
+
     def _insert_notices(self, b: BatchRecord, notices: pl.DataFrame) -> None:
-        if notices.height == 0:
-            return
-        frame = notices.select(
-            pl.lit(b.batch_id).alias("batch_id"),
-            pl.lit(b.plan_id).alias("plan_id"),
-            pl.lit(b.file_name).alias("file_name"),
-            pl.col("line_number").cast(pl.Int32),
-            "employee_id",
-            "code",
-            "message",
-        )
-        self.con.register("new_notices", frame.to_arrow())
-        self._exec("INSERT INTO notices SELECT * FROM new_notices")
-        self.con.unregister("new_notices")
+        self._append("notices", notices.select(
+            *self._from_file(b), pl.col("line_number").cast(pl.Int32), "employee_id", "code", "message"
+        ))
 
     def _insert_rejections(self, b: BatchRecord, rejections: pl.DataFrame) -> None:
-        if rejections.height == 0:
-            return
-        frame = rejections.select(
-            pl.lit(b.batch_id).alias("batch_id"),
-            pl.lit(b.plan_id).alias("plan_id"),
-            pl.lit(b.file_name).alias("file_name"),
-            pl.col("line_number").cast(pl.Int32),
-            "employee_id",
-            "column_name",
-            "value",
-            "reason_code",
-            "reason",
-        )
-        self.con.register("new_rejections", frame.to_arrow())
-        self._exec("INSERT INTO rejections SELECT * FROM new_rejections")
-        self.con.unregister("new_rejections")
+        self._append("rejections", rejections.select(
+            *self._from_file(b), pl.col("line_number").cast(pl.Int32), "employee_id", "column_name", "value",
+            "reason_code", "reason",
+        ))
 
     def record_rejected_file(self, batch: BatchRecord, rejection: pl.DataFrame) -> None:
         """A whole file rejected: its batch row and the file-level rejection, in one transaction."""
@@ -313,9 +305,7 @@ class Ledger:
             _dec("prior_year_fica_wages_cents").alias("prior_year_fica_wages"),
             _dec("ownership_bp", 5).alias("ownership_pct"),
         )
-        self.con.register("new_lines", lines.to_arrow())
-        self._exec("INSERT INTO payroll_lines BY NAME SELECT * FROM new_lines")
-        self.con.unregister("new_lines")
+        self._append("payroll_lines", lines)
 
         self._insert_ledger(b, entries)
 
@@ -429,9 +419,7 @@ class Ledger:
         self.con.unregister("new_entries")
 
     def _insert_limit_events(self, b: BatchRecord, events: pl.DataFrame) -> None:
-        if events.height == 0:
-            return
-        frame = events.select(
+        self._append("limit_events", events.select(
             pl.lit(b.plan_id).alias("plan_id"),
             "employee_id",
             "plan_year",
@@ -442,10 +430,7 @@ class Ledger:
             _dec("amount_cents").alias("amount"),
             pl.lit(b.batch_id).alias("batch_id"),
             pl.col("line_number").cast(pl.Int32),
-        )
-        self.con.register("new_events", frame.to_arrow())
-        self._exec("INSERT INTO limit_events SELECT * FROM new_events")
-        self.con.unregister("new_events")
+        ))
 
     # -- true-up --------------------------------------------------------------------------------------------
     def pending_true_up_years(self, plan_id: str) -> list[int]:
@@ -502,9 +487,7 @@ class Ledger:
                 pl.lit(posted_on, pl.Date).alias("posted_on"),
                 pl.lit(b.batch_id).alias("batch_id"),
             )
-            self.con.register("new_true_ups", rows.to_arrow())
-            self._exec("INSERT INTO true_ups BY NAME SELECT * FROM new_true_ups")
-            self.con.unregister("new_true_ups")
+            self._append("true_ups", rows)
             self._insert_ledger(b, entries)
             self._add_to_ytd(
                 b.plan_id,
