@@ -142,3 +142,20 @@ def test_due_date():
     assert not is_due(custom, 2025, dt.date(2026, 2, 14)) and is_due(custom, 2025, dt.date(2026, 2, 15))
     disabled = parse_plan_text('plan_id = "acme"\nname = "A"\n', "acme.toml")
     assert not is_due(disabled, 2025, dt.date(2030, 1, 1))
+
+
+def test_roth_catch_up_rule_reads_prior_year_wages_from_the_ledger(post, ledger, acme_plan):
+    # 2025: one paycheck of $150,000.01 (gross) for a 55-year-old. 2026: no prior_year_fica_wages column, so
+    # the ledger's 2025 gross pay decides: $150,000.01 > $150,000, so catch-up must be Roth ("convert").
+    # 2026: $50,000 at 60% = $30,000: $24,500 regular (402(g) 2026), $5,500 pre-tax over -> Roth catch-up.
+    post("2025.csv", make_csv([row(date_of_birth="1971-01-01", pay_date="2025-12-26", gross_pay="150000.01",
+                                   pretax_deferral_pct="0")]))
+    post("2026.csv", make_csv([row(date_of_birth="1971-01-01", pay_date="2026-01-09", gross_pay="50000.00",
+                                   pretax_deferral_pct="60")]))
+    got = ledger.frame("SELECT source, amount::VARCHAR FROM ledger WHERE plan_year = 2026 AND source <> 'match' "
+                       "ORDER BY 1").rows()
+    assert got == [("pretax", "24500.00"), ("roth_catchup", "5500.00")]
+    assert ledger.frame("SELECT limit_name, source, amount::VARCHAR FROM limit_events "
+                        "WHERE limit_name = 'roth_catch_up'").rows() == [("roth_catch_up", "pretax_catchup", "5500.00")]
+    assert ledger.frame("SELECT prior_year_wages_used::VARCHAR FROM payroll_lines WHERE plan_year = 2026").item() \
+        == "150000.01"
