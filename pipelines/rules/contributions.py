@@ -121,22 +121,57 @@ def attach_limits(frame: pl.DataFrame, limits: pl.DataFrame, catch_up: CatchUpCo
     )
 
 
+FIRST_IN_YEAR = "is_first_in_year"
+
+
+def _year_cum_sum(x: pl.Expr) -> pl.Expr:
+    """Running total of ``x`` within each person and year of a frame ordered by :func:`join_prior`.
+
+    A plain cumulative sum minus the total before the group's first row: no per-group hashing, which for
+    one row per person a night is many times cheaper than ``cum_sum().over(...)``.
+    """
+    total = x.cum_sum()
+    return total - pl.when(pl.col(FIRST_IN_YEAR)).then(total - x).forward_fill()
+
+
+#: Spacing between person-years in :func:`_year_cum_min`; any running amount here is far below 10**19.
+_GROUP_SPACING = 10**20
+
+
+def _year_cum_min(x: pl.Expr) -> pl.Expr:
+    """Running minimum of ``x`` within each person and year (frame ordered by :func:`join_prior`).
+
+    Each later group is shifted ``_GROUP_SPACING`` further down (in Int128), so an earlier group's values
+    always exceed the current group's and never win one global running minimum.
+    """
+    shift = pl.col(FIRST_IN_YEAR).cast(pl.Int64).cum_sum().cast(pl.Int128) * pl.lit(_GROUP_SPACING, pl.Int128)
+    return ((x.cast(pl.Int128) - shift).cum_min() + shift).cast(pl.Int64, strict=True)
+
+
+def _year_previous(x: pl.Expr, first_value: pl.Expr) -> pl.Expr:
+    """``x`` of the previous row of the same person and year; ``first_value`` on a group's first row."""
+    return pl.when(pl.col(FIRST_IN_YEAR)).then(first_value).otherwise(x.shift(1))
+
+
 def join_prior(frame: pl.DataFrame, prior_ytd: pl.DataFrame) -> pl.DataFrame:
-    """Attach what earlier nights posted (0 where absent) and order rows as the rooms are consumed."""
+    """Attach what earlier nights posted (0 where absent), order rows as the rooms are consumed, and mark
+    each person-year's first row (``is_first_in_year``) for the running totals."""
     by = list(_PERSON_YEAR)
     prior = prior_ytd.select(by + [c for c in PRIOR_YTD_SCHEMA if c in prior_ytd.columns and c not in by])
     joined = frame.join(prior, on=by, how="left")
     ytd = [c for c in PRIOR_YTD_SCHEMA if c not in by]
-    return joined.with_columns(
+    ordered = joined.with_columns(
         pl.col(c).fill_null(0).cast(pl.Int64) if c in joined.columns else pl.lit(0, pl.Int64).alias(c) for c in ytd
     ).sort([*by, "pay_date", "line_number"])
+    changed = pl.any_horizontal(pl.col(k).ne_missing(pl.col(k).shift(1)) for k in by)
+    return ordered.with_columns(changed.fill_null(True).alias(FIRST_IN_YEAR))
 
 
 def cap_compensation(frame: pl.DataFrame) -> pl.DataFrame:
     """``counted_compensation_cents``: plan compensation counted only up to the year's 401(a)(17) limit, year
     to date; the period that crosses it counts the remainder, later periods count nothing."""
     comp = pl.col("plan_compensation_cents")
-    before = pl.col("ytd_plan_compensation_cents") + (comp.cum_sum() - comp).over(list(_PERSON_YEAR))
+    before = pl.col("ytd_plan_compensation_cents") + _year_cum_sum(comp) - comp
     return frame.with_columns(_fill(pl.col("compensation_limit_cents"), before, comp).alias("counted_compensation_cents"))
 
 
@@ -177,12 +212,11 @@ def fill_deferral_rooms(frame: pl.DataFrame, roth_for_high_earners: str = "conve
     """
     if roth_for_high_earners not in ("convert", "stop"):
         raise ValueError(f"roth_for_high_earners must be convert or stop, not {roth_for_high_earners!r}")
-    by = list(_PERSON_YEAR)
     p, r = pl.col("pretax_elected_cents"), pl.col("roth_elected_cents")
     regular_room = pl.max_horizontal(pl.col("regular_limit_cents") - pl.col("ytd_regular_deferral_cents"), 0)
     catch_up_room = pl.max_horizontal(pl.col("catch_up_limit_cents") - pl.col("ytd_catch_up_deferral_cents"), 0)
     offered = p + r
-    offered_before = (offered.cum_sum() - offered).over(by)
+    offered_before = _year_cum_sum(offered) - offered
     is_stopped = pl.col("is_roth_catch_up_only") & pl.lit(roth_for_high_earners == "stop")
     regular = frame.with_columns(
         _fill(regular_room, offered_before, p).alias("pretax_cents"),
@@ -193,7 +227,7 @@ def fill_deferral_rooms(frame: pl.DataFrame, roth_for_high_earners: str = "conve
         (r - pl.col("roth_cents")).alias("_roth_over"),
     )
     po, ro = pl.col("_pretax_over"), pl.col("_roth_over")
-    over_before = ((po + ro).cum_sum() - (po + ro)).over(by)
+    over_before = _year_cum_sum(po + ro) - (po + ro)
     filled = regular.with_columns(
         _fill(catch_up_room, over_before, po).alias("pretax_catchup_cents"),
         _fill(catch_up_room, over_before + po, ro).alias("roth_catchup_cents"),
@@ -278,19 +312,18 @@ def limit_annual_additions(frame: pl.DataFrame) -> pl.DataFrame:
     ``a_t - (P_t - P_{t-1})`` comes off ``REDUCTION_ORDER`` in turn; reduced deferrals are not deferred.
     Rows must come from :func:`join_prior`.
     """
-    by = list(_PERSON_YEAR)
     a = pl.col("pretax_cents") + pl.col("roth_cents") + pl.col("match_cents") + pl.col("nonelective_cents")
     prior = pl.col("ytd_annual_additions_cents")
-    comp_to_date = pl.col("ytd_plan_compensation_cents") + pl.col("plan_compensation_cents").cum_sum().over(by)
+    comp_to_date = pl.col("ytd_plan_compensation_cents") + _year_cum_sum(pl.col("plan_compensation_cents"))
     allowed = pl.max_horizontal(pl.min_horizontal(pl.col("additions_limit_cents"), comp_to_date), prior)
     out = frame.with_columns(a.alias("_a"), allowed.alias("_allowed")).with_columns(
-        pl.col("_a").cum_sum().over(by).alias("_s")
+        _year_cum_sum(pl.col("_a")).alias("_s")
     ).with_columns(
-        (pl.col("_s") + pl.min_horizontal(prior, (pl.col("_allowed") - pl.col("_s")).cum_min().over(by))).alias(
+        (pl.col("_s") + pl.min_horizontal(prior, _year_cum_min(pl.col("_allowed") - pl.col("_s")))).alias(
             "additions_to_date_cents"
         )
     ).with_columns(
-        (pl.col("_a") - (pl.col("additions_to_date_cents") - pl.col("additions_to_date_cents").shift(1).over(by).fill_null(prior)))
+        (pl.col("_a") - (pl.col("additions_to_date_cents") - _year_previous(pl.col("additions_to_date_cents"), prior)))
         .alias("_cut")
     )
     for source in REDUCTION_ORDER:
@@ -323,13 +356,6 @@ def compute_contributions(
     return out
 
 
-def _reached(name: str, limit: pl.Expr, before: pl.Expr, this_period: pl.Expr) -> pl.Expr:
-    """A struct naming the limit when this period's amount takes the running total to ``limit``."""
-    after = before + this_period
-    hit = (limit > 0) & (before < limit) & (after >= limit)
-    return pl.when(hit).then(pl.struct(pl.lit(name).alias("limit_name"), limit.alias("limit_cents")))
-
-
 def limit_events(contributions: pl.DataFrame) -> pl.DataFrame:
     """When each person reached 402(g), the catch-up room, 401(a)(17) and the 415(c) dollar limit, every
     415(c) reduction (by source) and every Roth catch-up conversion or stop, one row each.
@@ -337,22 +363,29 @@ def limit_events(contributions: pl.DataFrame) -> pl.DataFrame:
     Columns: ``employee_id``, ``plan_year``, ``limit_name``, ``reached_on``, ``limit_cents``, ``source``,
     ``amount_cents`` (the reduced or converted amount; null for a limit reached), ``line_number``.
     """
-    by = list(_PERSON_YEAR)
     regular = pl.col("pretax_cents") + pl.col("roth_cents")
     catch_up = pl.col("pretax_catchup_cents") + pl.col("roth_catchup_cents")
     comp = pl.col("plan_compensation_cents")
     adds = pl.col("additions_to_date_cents")
-    prior_adds = adds.shift(1).over(by).fill_null(pl.col("ytd_annual_additions_cents"))
-    reached = contributions.select(
-        "employee_id", "plan_year", "line_number", pl.col("pay_date").alias("reached_on"),
-        pl.concat_list(
-            _reached("402g", pl.col("regular_limit_cents"), pl.col("ytd_regular_deferral_cents") + (regular.cum_sum() - regular).over(by), regular),
-            _reached("catch_up", pl.col("catch_up_limit_cents"), pl.col("ytd_catch_up_deferral_cents") + (catch_up.cum_sum() - catch_up).over(by), catch_up),
-            _reached("401a17", pl.col("compensation_limit_cents"), pl.col("ytd_plan_compensation_cents") + (comp.cum_sum() - comp).over(by), comp),
-            _reached("415c", pl.col("additions_limit_cents"), prior_adds, adds - prior_adds),
-        ).list.drop_nulls().alias("hit"),
-    ).explode("hit").drop_nulls("hit").unnest("hit").with_columns(
-        pl.lit(None, pl.Utf8).alias("source"), pl.lit(None, pl.Int64).alias("amount_cents")
+    prior_adds = _year_previous(adds, pl.col("ytd_annual_additions_cents"))
+    # (name, limit, running total before this period, running total after it)
+    limits = [
+        ("402g", "regular_limit_cents", pl.col("ytd_regular_deferral_cents") + _year_cum_sum(regular) - regular, regular),
+        ("catch_up", "catch_up_limit_cents", pl.col("ytd_catch_up_deferral_cents") + _year_cum_sum(catch_up) - catch_up, catch_up),
+        ("401a17", "compensation_limit_cents", pl.col("ytd_plan_compensation_cents") + _year_cum_sum(comp) - comp, comp),
+        ("415c", "additions_limit_cents", prior_adds, adds - prior_adds),
+    ]
+    reached = pl.concat(
+        [
+            contributions.with_columns(before.alias("_before"), (before + this_period).alias("_after"))
+            .filter((pl.col(limit) > 0) & (pl.col("_before") < pl.col(limit)) & (pl.col("_after") >= pl.col(limit)))
+            .select(
+                "employee_id", "plan_year", "line_number", pl.col("pay_date").alias("reached_on"),
+                pl.lit(name).alias("limit_name"), pl.col(limit).alias("limit_cents"),
+                pl.lit(None, pl.Utf8).alias("source"), pl.lit(None, pl.Int64).alias("amount_cents"),
+            )
+            for name, limit, before, this_period in limits
+        ]
     )
     amounts = [
         *[(f"{s}_415c_reduction_cents", "415c", s) for s in REDUCTION_ORDER],
