@@ -99,6 +99,24 @@ def ledger_amounts(ledger: Ledger, employee_id: str | None = None) -> dict[tuple
     return {(d, s): a for d, s, a in rows.iter_rows()}
 
 
+def typed_payroll(pay_dates: list[str], born: str, comp_cents: int, pretax_bp: int, roth_bp: int = 0,
+                  employee_id: str = "E1", prior_year_wages_cents: int | None = None) -> pl.DataFrame:
+    """A typed payroll frame (as validation hands it to the rules) for one person, one row per pay date."""
+    n = len(pay_dates)
+    return pl.DataFrame({
+        "employee_id": [employee_id] * n,
+        "pay_date": [dt.date.fromisoformat(d) for d in pay_dates],
+        "line_number": list(range(2, n + 2)),
+        "date_of_birth": [dt.date.fromisoformat(born)] * n,
+        "plan_compensation_cents": [comp_cents] * n,
+        "gross_pay_cents": [comp_cents] * n,
+        "pretax_deferral_bp": [pretax_bp] * n,
+        "roth_deferral_bp": [roth_bp] * n,
+        "loan_repayment_cents": [0] * n,
+        "prior_year_wages_cents": pl.Series([prior_year_wages_cents] * n, dtype=pl.Int64),
+    })
+
+
 def biweekly(start: str, count: int) -> list[str]:
     first = dt.date.fromisoformat(start)
     return [(first + dt.timedelta(days=14 * i)).isoformat() for i in range(count)]

@@ -11,7 +11,7 @@ import polars as pl
 
 from pipelines.rules.contributions import compute_contributions, limit_events
 from schemas.plan import CatchUpConfig, MatchConfig, MatchTier, NonelectiveConfig, PlanConfig
-from tests.conftest import biweekly
+from tests.conftest import biweekly, typed_payroll
 
 SAFE_HARBOR = MatchConfig(tiers=(MatchTier(up_to_pct=Decimal(3), rate_pct=Decimal(100)),
                                  MatchTier(up_to_pct=Decimal(5), rate_pct=Decimal(50))))
@@ -25,19 +25,7 @@ def plan(match: MatchConfig = MatchConfig(), nonelective_pct: str = "0", roth_mo
 
 def payroll(dates: list[str], comp_cents: int, pretax_bp: int, born: str = "1985-05-05",
             prior_year_wages_cents: int | None = None) -> pl.DataFrame:
-    n = len(dates)
-    return pl.DataFrame({
-        "employee_id": ["E1"] * n,
-        "pay_date": [dt.date.fromisoformat(d) for d in dates],
-        "line_number": list(range(2, n + 2)),
-        "date_of_birth": [dt.date.fromisoformat(born)] * n,
-        "plan_compensation_cents": [comp_cents] * n,
-        "gross_pay_cents": [comp_cents] * n,
-        "pretax_deferral_bp": [pretax_bp] * n,
-        "roth_deferral_bp": [0] * n,
-        "loan_repayment_cents": [0] * n,
-        "prior_year_wages_cents": pl.Series([prior_year_wages_cents] * n, dtype=pl.Int64),
-    })
+    return typed_payroll(dates, born, comp_cents, pretax_bp, prior_year_wages_cents=prior_year_wages_cents)
 
 
 def test_401a17_caps_compensation_for_elections_and_match(limits):

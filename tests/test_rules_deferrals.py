@@ -3,37 +3,19 @@
 
 from __future__ import annotations
 
-import datetime as dt
 
 import polars as pl
 
 from pipelines.rules.contributions import PRIOR_YTD_SCHEMA, compute_contributions
 from schemas.plan import CatchUpConfig, MatchConfig, PlanConfig
 from tests.conftest import biweekly
+from tests.conftest import typed_payroll as payroll
 
 NO_MATCH = MatchConfig()
 
 
 def plan(enabled: bool = True, age_60_63: bool = True) -> PlanConfig:
     return PlanConfig(plan_id="p", name="P", match=NO_MATCH, catch_up=CatchUpConfig(enabled=enabled, age_60_63=age_60_63))
-
-
-def payroll(pay_dates: list[str], born: str, comp_cents: int, pretax_bp: int, roth_bp: int = 0,
-            employee_id: str = "E1") -> pl.DataFrame:
-    n = len(pay_dates)
-    return pl.DataFrame(
-        {
-            "employee_id": [employee_id] * n,
-            "pay_date": [dt.date.fromisoformat(d) for d in pay_dates],
-            "line_number": list(range(2, n + 2)),
-            "date_of_birth": [dt.date.fromisoformat(born)] * n,
-            "plan_compensation_cents": [comp_cents] * n,
-            "gross_pay_cents": [comp_cents] * n,
-            "pretax_deferral_bp": [pretax_bp] * n,
-            "roth_deferral_bp": [roth_bp] * n,
-            "loan_repayment_cents": [0] * n,
-        }
-    )
 
 
 def prior(rows: list[tuple[str, int, int, int]] = ()) -> pl.DataFrame:
