@@ -114,7 +114,7 @@ def run(
     from pipelines.flows import discover, load_plans, nightly
 
     try:
-        load_plans(discover(inbox, plans))
+        load_plans(discover(inbox, plans), plans)
         load_irs_limits()
     except (PlanConfigError, LimitsTableError) as exc:
         err.print(f"configuration error: {exc}")

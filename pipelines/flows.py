@@ -55,9 +55,11 @@ def discover(inbox: Path, plans_dir: Path) -> list[PlanFiles]:
     return found
 
 
-def load_plans(found: list[PlanFiles]) -> dict[str, PlanConfig | None]:
-    """Load each plan file; a plan with no file maps to None (its files are rejected), a bad file raises."""
-    return {p.plan_id: load_plan(p.plan_file) if p.plan_file.exists() else None for p in found}
+def load_plans(found: list[PlanFiles], plans_dir: Path) -> dict[str, PlanConfig | None]:
+    """Every plan file in ``plans_dir``, plus None for an inbox plan with no plan file (its files are
+    rejected). A bad plan file raises, so a configuration error stops the run before anything posts."""
+    plans: dict[str, PlanConfig | None] = {path.stem: load_plan(path) for path in sorted(plans_dir.glob("*.toml"))}
+    return {**{p.plan_id: None for p in found if p.plan_id not in plans}, **plans}
 
 
 @task(name="post-payroll-file", task_run_name="{plan_id}/{path.name}", cache_policy=NO_CACHE)
@@ -135,18 +137,22 @@ def true_up(plan_file: Path, plan_year: int, db_path: Path, as_of: date) -> File
 def nightly(inbox: Path, plans_dir: Path, db_path: Path, as_of: date) -> RunReport:
     logger = get_run_logger()
     found = discover(inbox, plans_dir)
-    plans = load_plans(found)
+    plans = load_plans(found, plans_dir)
     limits = load_irs_limits()
     report = RunReport(run_id=uuid.uuid4().hex, as_of=as_of)
     with Ledger(db_path) as ledger:
         ledger.start_run(report.run_id, as_of)
         try:
-            for plan_files in found:
+            files_by_plan = {p.plan_id: p for p in found}
+            for plan_id in sorted(plans.keys() | files_by_plan.keys()):
                 # One task group per plan (tagged with its id); its files post one after another, since each
-                # file's year-to-date state starts where the previous one ended.
-                plan = plans[plan_files.plan_id]
-                with tags(f"plan:{plan_files.plan_id}"):
-                    results = post_plan_files(ledger, plan_files, plan, inbox, report.run_id, limits)
+                # file's year-to-date state starts where the previous one ended. True-ups follow, for every
+                # plan with a plan file (its inbox may be empty), unless one of its files failed tonight.
+                plan = plans.get(plan_id)
+                with tags(f"plan:{plan_id}"):
+                    results = []
+                    if plan_id in files_by_plan:
+                        results = post_plan_files(ledger, files_by_plan[plan_id], plan, inbox, report.run_id, limits)
                     report.files.extend(results)
                     if plan is not None and all(r.status in ("posted", "skipped", "rejected") for r in results):
                         report.files.extend(post_due_true_ups(ledger, plan, as_of, report.run_id, limits))

@@ -172,6 +172,9 @@ def test_nightly_posts_the_true_up_once_it_is_due(tmp_path):
     db = tmp_path / "p.duckdb"
     early = runner.invoke(app, ["run", "--inbox", str(inbox), "--plans", str(plans), "--db", str(db), "--as-of", "2026-01-30"])
     assert early.exit_code == 0, early.output
+    assert "true-up" not in early.output
+    for posted in (inbox / "acme" / "payroll").iterdir():  # the administrator clears the inbox
+        posted.unlink()
     due = runner.invoke(app, ["run", "--inbox", str(inbox), "--plans", str(plans), "--db", str(db), "--as-of", "2026-01-31"])
     assert due.exit_code == 0, due.output
     assert "acme/true-up/2025" in due.output
