@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -109,12 +110,16 @@ def test_demo_through_the_real_command(tmp_path):
     )
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     assert "rejected whole" in done.stdout
+    # The demo's SSNs are 900-NN-NNNN: none may reach the summary or Prefect's logs.
+    assert not re.search(r"9[0-9]{2}-?[0-9]{2}-?[0-9]{4}", done.stdout + done.stderr)
     with duckdb.connect(str(db), read_only=True) as con:
         plans = con.sql("SELECT count(DISTINCT plan_id), count(DISTINCT employee_id) FROM participants").fetchall()[0]
         assert plans[0] == 2 and plans[1] >= 200
         conserved = con.sql("SELECT sum(rows_read) = sum(rows_posted) + sum(rows_rejected) FROM batches").fetchall()
         assert conserved == [(True,)]
         assert con.sql("SELECT count(*) FROM rejections").fetchall()[0][0] > 0
+        assert con.sql("SELECT count(*) FROM participants WHERE ssn_last4 IS NOT NULL AND length(ssn_last4) <> 4"
+                       ).fetchall() == [(0,)]
         sources = {s for (s,) in con.sql("SELECT DISTINCT source FROM ledger").fetchall()}
         assert sources == {"pretax", "roth", "pretax_catchup", "roth_catchup", "match", "loan_repayment",
                            "nonelective", "match_true_up"}

@@ -172,8 +172,11 @@ def test_invariant_checks_catch_a_planted_violation(post, ledger):
     ledger._exec("INSERT INTO ledger SELECT * FROM ledger LIMIT 1")
     ledger._exec("INSERT INTO ledger SELECT 'x', plan_id, employee_id, effective_date, plan_year, entry_type, source, "
                  "amount, 'no-such-batch', line_number FROM ledger LIMIT 1")
+    ledger._exec("INSERT INTO ledger SELECT 'y', plan_id, employee_id, effective_date, plan_year, entry_type, 'roth', "
+                 "-1.00, batch_id, line_number FROM ledger LIMIT 1")
     failed = {f.check for f in ledger.run_checks()}
-    assert {"ledger_entry_id_unique", "ledger_entry_has_posted_batch", "ytd_totals_match_ledger"} <= failed
+    assert {"ledger_entry_id_unique", "ledger_entry_has_posted_batch", "ytd_totals_match_ledger",
+            "no_negative_balance"} <= failed
 
 
 def test_a_late_file_with_an_earlier_pay_date_posts_with_a_notice(post, ledger):
