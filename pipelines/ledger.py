@@ -160,12 +160,21 @@ class Ledger:
         )
 
     # -- reads ----------------------------------------------------------------------------------------------
-    def posted_batch_for(self, plan_id: str, file_sha256: str) -> str | None:
+    def last_outcome(self, plan_id: str, file_sha256: str) -> tuple[str, str, str | None] | None:
+        """(batch_id, status, file-level reason code) of the latest batch for this content, if any."""
         rows = self._rows(
-            "SELECT batch_id FROM batches WHERE plan_id = ? AND file_sha256 = ? AND status = 'posted'",
+            """
+            SELECT b.batch_id, b.status, any_value(r.reason_code) AS reason_code
+            FROM batches b
+            LEFT JOIN rejections r ON r.batch_id = b.batch_id AND r.line_number IS NULL
+            WHERE b.plan_id = ? AND b.file_sha256 = ?
+            GROUP BY b.batch_id, b.status, b.started_at
+            ORDER BY b.status = 'posted' DESC, b.started_at DESC, b.batch_id DESC
+            LIMIT 1
+            """,
             [plan_id, file_sha256],
         )
-        return rows[0][0] if rows else None
+        return rows[0] if rows else None
 
     def attempts(self, plan_id: str, file_sha256: str) -> int:
         return self._rows(

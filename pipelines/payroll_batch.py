@@ -84,9 +84,9 @@ def process_payroll_file(
     started = _now()
     data = path.read_bytes()
     sha = hashlib.sha256(data).hexdigest()
-    posted_before = ledger.posted_batch_for(plan_id, sha)
-    if posted_before:
-        return FileResult(plan_id, file_name, "skipped", posted_before, error=f"already posted as {posted_before}")
+    skip = _seen_before(ledger.last_outcome(plan_id, sha), has_plan=plan is not None)
+    if skip is not None:
+        return FileResult(plan_id, file_name, "skipped", skip[0], error=skip[1])
     batch_id = batch_id_for(plan_id, sha, ledger.attempts(plan_id, sha) + 1)
 
     def batch(status: str, read: int, posted: int, rejected: int, blank: int, error: str | None) -> BatchRecord:
@@ -108,6 +108,24 @@ def process_payroll_file(
         error = FileError(FileReject.INTERNAL_ERROR, message)
         ledger.record_rejected_file(batch("rejected", 0, 0, 0, 0, message), _file_rejection(error))
         return FileResult(plan_id, file_name, "failed", batch_id, error=message, rejected=_rejected(_file_rejection(error)))
+
+
+def _seen_before(outcome: tuple[str, str, str | None] | None, *, has_plan: bool) -> tuple[str, str] | None:
+    """(batch_id, why) when this content was handled before and handling it again would change nothing.
+
+    Posted content is never posted again. Content rejected whole for what is in it gets the same verdict
+    every time, so it is recorded once, not once a night (which also makes a re-run after a crash reach the
+    same batches as a run that never crashed). A missing plan file may since have been added, and an
+    internal error may not recur: those are tried again.
+    """
+    if outcome is None:
+        return None
+    batch_id, status, reason = outcome
+    if status == "posted":
+        return batch_id, f"already posted as {batch_id}"
+    if reason == FileReject.INTERNAL_ERROR.value or (reason == FileReject.NO_PLAN_FILE.value and has_plan):
+        return None
+    return batch_id, f"rejected before as {batch_id} ({reason}); send a corrected file"
 
 
 def _out_of_order_notices(contributions: pl.DataFrame, prior: pl.DataFrame) -> pl.DataFrame:

@@ -214,3 +214,12 @@ def test_a_broken_invariant_stops_the_run(post, monkeypatch):
     monkeypatch.setattr(batch_module, "compute_contributions", broken)
     with pytest.raises(AssertionError):
         post("p1.csv", make_csv([row()]))
+
+
+def test_a_file_rejected_for_its_content_is_recorded_once(post, ledger):
+    bad = make_csv([row()], columns=("employee_id", "date_of_birth"))
+    first = post("bad.csv", bad)
+    second = post("bad.csv", bad)  # the next night, still in the inbox: same bytes, same verdict
+    assert (first.status, second.status) == ("rejected", "skipped")
+    assert "rejected before" in second.error and "missing_column" in second.error
+    assert ledger.frame("SELECT count(*) n FROM batches")["n"].item() == 1
