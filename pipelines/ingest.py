@@ -3,8 +3,8 @@
 Pure functions of bytes and frames: nothing here touches DuckDB or Prefect. The one check that needs the
 ledger (a row already posted from another file) is :func:`reject_already_posted`, given the posted keys.
 
-Every data row keeps its ``line_number`` (the header is line 1; a quoted field spanning lines makes later
-numbers count records rather than physical lines). Lines whose every field is empty are skipped and counted
+Every data row keeps its ``line_number``: the physical line it starts on (the header is line 1), also
+after a quoted field that spans lines. Lines whose every field is empty are skipped and counted
 as ``blank_lines``; every other row is either accepted or rejected, so rows read = accepted + rejected.
 """
 
@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from dataclasses import dataclass, field
 
 import pandera.polars as pa
@@ -65,19 +66,33 @@ class Validated:
         return self.rejections[LINE].n_unique()
 
 
+_SHOWABLE_NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_ .-]{0,63}$")
+
+
+def _shown(name: str) -> str:
+    """A header name fit to print: a name that looks like data (an SSN, say, when the header row is missing)
+    is described, never echoed."""
+    if name == "":
+        return "an empty column name (a trailing separator in the header?)"
+    if _SHOWABLE_NAME_RE.match(name):
+        return f"column '{name}'"
+    return "a column name that looks like data, not shown (is the header row missing, or the separator not a comma?)"
+
+
 def _check_header(names: list[str], fields: dict[str, Field]) -> FileError | None:
     seen: set[str] = set()
     for name in names:
+        shown = name if _SHOWABLE_NAME_RE.match(name) else None
         if name in seen:
-            return FileError(FileReject.DUPLICATE_COLUMN, f"column '{name}' appears more than once", name)
+            return FileError(FileReject.DUPLICATE_COLUMN, f"{_shown(name)} appears more than once", shown)
         seen.add(name)
     for name in names:
         if name not in fields:
             return FileError(
                 FileReject.UNKNOWN_COLUMN,
-                f"unknown column '{name}' (a misspelled optional column would silently lose its values; "
+                f"unknown {_shown(name)} (a misspelled optional column would silently lose its values; "
                 f"known columns: {', '.join(fields)})",
-                name,
+                name if _SHOWABLE_NAME_RE.match(name) else None,
             )
     for f in fields.values():
         if f.required and f.name not in seen:
@@ -133,20 +148,33 @@ def _malformed(records: pl.DataFrame, header_count: int) -> pl.DataFrame:
         pl.lit(None, pl.Utf8).alias("value"),
         pl.when(pl.col("is_unclosed"))
         .then(pl.lit(RowReject.UNCLOSED_QUOTE.value))
+        .when(pl.col("field_count") < 0)
+        .then(pl.lit(RowReject.MALFORMED_RECORD.value))
         .otherwise(pl.lit(RowReject.WRONG_FIELD_COUNT.value))
         .alias("reason_code"),
         pl.when(pl.col("is_unclosed"))
         .then(pl.lit("a quoted field opened in this record never closes (the rest of the file is this record)"))
         .when(pl.col("field_count") < 0)
-        .then(pl.lit(f"cannot be split into the header's {header_count} fields"))
+        .then(pl.lit("not valid CSV: a quote inside an unquoted field or after a closing quote, or a bare "
+                     "carriage return"))
         .otherwise(pl.format("has {} fields; the header has {}", pl.col("field_count"), pl.lit(header_count)))
         .alias("reason"),
     ).cast(REJECTION_SCHEMA)
 
 
+def _parse_record(record: str) -> list[str] | None:
+    """One record with the csv module in strict mode; None when it is not valid CSV (a stray quote such as
+    ``"E2"x``, a lone carriage return)."""
+    try:
+        return next(csv.reader([record], strict=True), [])
+    except csv.Error:
+        return None
+
+
 def _lenient_parse(records: list[str], names: list[str]) -> tuple[pl.DataFrame, list[int]]:
-    """Parse records one by one with the csv module; also return the positions whose field count is wrong."""
-    parsed = [next(csv.reader([record]), []) for record in records]
+    """Parse records one by one with the csv module (strict); also return the positions that are not valid
+    CSV or do not split into the header's fields."""
+    parsed = [_parse_record(record) or [] for record in records]
     width = len(names)
     wrong = [i for i, fields in enumerate(parsed) if len(fields) != width]
     frame = pl.DataFrame(
@@ -186,7 +214,10 @@ def read_payroll_bytes(data: bytes, fields: tuple[Field, ...] = PAYROLL_FIELDS) 
         return ReadResult(None, 0, 0, FileError(FileReject.EMPTY_FILE, "line 1 is blank: the header row must come first"))
     if header["is_unclosed"]:
         return ReadResult(None, 0, 0, FileError(FileReject.UNREADABLE_CSV, "the header row has an unclosed quote"))
-    names = [name.strip() for name in next(csv.reader([header["text"]]))]
+    header_fields = _parse_record(header["text"])
+    if not header_fields:
+        return ReadResult(None, 0, 0, FileError(FileReject.UNREADABLE_CSV, "the header row is not valid CSV"))
+    names = [name.strip() for name in header_fields]
     body = records.slice(1)
     blank_lines = int(body["is_blank"].sum())
     malformed = _malformed(body, len(names))

@@ -145,8 +145,15 @@ def age_at(on: pl.Expr, born: pl.Expr) -> pl.Expr:
     >>> import polars as pl, datetime as dt
     >>> pl.select(age_at(pl.lit(dt.date(2025, 6, 1)), pl.lit(dt.date(1975, 6, 2)))).item()
     49
+    >>> pl.select(age_at(pl.lit(dt.date(2025, 1, 10)), pl.lit(dt.date(2011, 6, 1)))).item()  # 13, not 14
+    13
     """
-    before_birthday = (on.dt.month() * 100 + on.dt.day()) < (born.dt.month() * 100 + born.dt.day())
+
+    def month_day(d: pl.Expr) -> pl.Expr:
+        # polars gives month and day as Int8: widen before arithmetic, or 6 * 100 wraps around.
+        return d.dt.month().cast(pl.Int32) * 100 + d.dt.day().cast(pl.Int32)
+
+    before_birthday = month_day(on) < month_day(born)
     return (on.dt.year() - born.dt.year() - before_birthday.cast(pl.Int32)).cast(pl.Int32)
 
 

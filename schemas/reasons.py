@@ -35,6 +35,7 @@ class RowReject(str, Enum):
 
     WRONG_FIELD_COUNT = "wrong_field_count"
     UNCLOSED_QUOTE = "unclosed_quote"
+    MALFORMED_RECORD = "malformed_record"
     MISSING_VALUE = "missing_value"
     NEGATIVE_MONEY = "negative_money"
     BAD_FORMAT = "bad_format"
@@ -53,6 +54,7 @@ class RowReject(str, Enum):
 ROW_REJECT_STAGE: dict[RowReject, int] = {
     RowReject.WRONG_FIELD_COUNT: 0,
     RowReject.UNCLOSED_QUOTE: 0,
+    RowReject.MALFORMED_RECORD: 0,
     RowReject.MISSING_VALUE: 1,
     RowReject.NEGATIVE_MONEY: 1,
     RowReject.BAD_FORMAT: 1,
