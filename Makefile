@@ -9,7 +9,7 @@ export PREFECT_HOME := $(CURDIR)/.prefect
 export PREFECT_SERVER_ANALYTICS_ENABLED := false
 DEMO_DB ?= planadmin.duckdb
 
-.PHONY: setup demo test bench lock clean
+.PHONY: setup demo test soak bench lock clean
 
 $(UV):
 	$(PYTHON) -m venv .tools
@@ -27,6 +27,9 @@ demo: setup  ## run the nightly job on the shipped demo inbox into a fresh $(DEM
 
 test: setup  ## the whole test suite (soak and large benchmarks excluded)
 	$(VENV)/bin/python -m pytest
+
+soak: setup  ## long modes: 200 random kills of a real run (PLANADMIN_SOAK_KILLS to change)
+	$(VENV)/bin/python -m pytest -m soak
 
 bench: setup  ## a year of nights for 50,000 employees, timed (not part of make test)
 	$(VENV)/bin/python benchmarks/bench_nightly.py --employees 50000 --nights 26
