@@ -191,7 +191,7 @@ class Ledger:
             return self.frame(
                 """
                 SELECT t.employee_id, t.plan_year::INTEGER AS plan_year,
-                       CAST(t.regular_deferral * 100 AS BIGINT) AS ytd_regular_deferral_cents,
+                       CAST(t.regular_room_used * 100 AS BIGINT) AS ytd_regular_deferral_cents,
                        CAST(t.catch_up_deferral * 100 AS BIGINT) AS ytd_catch_up_deferral_cents,
                        CAST(t.plan_compensation * 100 AS BIGINT) AS ytd_plan_compensation_cents,
                        CAST(t.annual_additions * 100 AS BIGINT) AS ytd_annual_additions_cents,
@@ -365,7 +365,7 @@ class Ledger:
 
     def _add_to_ytd(self, plan_id: str, ytd: pl.DataFrame, true_up_posted_on: date | None = None) -> None:
         """Add a batch's per person-year amounts (cents; absent columns count 0) to ``ytd_totals``."""
-        money = ("regular_deferral", "catch_up_deferral", "match", "nonelective", "match_true_up",
+        money = ("regular_deferral", "regular_room_used", "catch_up_deferral", "match", "nonelective", "match_true_up",
                  "annual_additions", "plan_compensation", "gross_pay")
         names = {"match": "employer_match"}
         increments = ytd.select(
@@ -388,6 +388,7 @@ class Ledger:
             INSERT INTO ytd_totals BY NAME SELECT * FROM new_ytd
             ON CONFLICT (plan_id, employee_id, plan_year) DO UPDATE SET
                 regular_deferral = ytd_totals.regular_deferral + excluded.regular_deferral,
+                regular_room_used = ytd_totals.regular_room_used + excluded.regular_room_used,
                 catch_up_deferral = ytd_totals.catch_up_deferral + excluded.catch_up_deferral,
                 employer_match = ytd_totals.employer_match + excluded.employer_match,
                 nonelective = ytd_totals.nonelective + excluded.nonelective,

@@ -188,12 +188,13 @@ def fill_period(row: dict[str, object], rooms: dict[str, int], roth_for_high_ear
 
     roth_only = row["is_roth_catch_up_only"]
     if roth_only and roth_for_high_earners == "stop":
-        # The pre-tax left over never reaches the catch-up room; Roth still may use it.
-        stopped = pretax_left
+        # The pre-tax left over never reaches the catch-up room; Roth still may use it. What the rule stopped
+        # is the part that would have fitted in the room left.
+        stopped = min(pretax_left, rooms["catch_up"])
         roth_catchup, rooms["catch_up"] = take(rooms["catch_up"], roth_left)
         row["pretax_catchup_cents"], row["roth_catchup_cents"] = 0, roth_catchup
         row["roth_catch_up_cents"] = stopped
-        row["not_deferred_cents"] = stopped + (roth_left - roth_catchup)
+        row["not_deferred_cents"] = pretax_left + (roth_left - roth_catchup)
         return
 
     pretax_catchup, rooms["catch_up"] = take(rooms["catch_up"], pretax_left)

@@ -123,3 +123,33 @@ def test_nonelective_is_a_percent_of_counted_pay(limits):
         NO_PRIOR, limits, plan(nonelective_pct="3"),
     )
     assert out["nonelective_cents"].to_list() == [6_000, 1_000]
+
+
+def test_one_batch_equals_the_same_rows_night_by_night_when_415c_cuts_deferrals(limits):
+    # Age 55, $20,000 a period at 50% pre-tax ($10,000) with a 25% nonelective ($5,000); $69,000 of
+    # additions already posted, so 415(c) leaves $1,000. Period 1: cut $14,000 (nonelective $5,000, pre-tax
+    # $9,000). Period 2: everything cut. The cut deferrals still used the 402(g) room ($10,000 each), so in
+    # period 3 only $3,500 fits the room (and is cut) and $6,500 goes to catch-up; period 4 the last $1,000
+    # of the $7,500 catch-up room. A year split over four nights must come out exactly the same.
+    from pipelines.rules.contributions import ytd_increments
+
+    rows = payroll(biweekly("2025-06-06", 4), 2_000_000, 5000, born="1970-01-01").with_columns(
+        pl.lit(0, pl.Int64).alias("hours_worked_hundredths"))
+    prior = {"employee_id": "E1", "plan_year": 2025, "ytd_regular_deferral_cents": 0, "ytd_catch_up_deferral_cents": 0,
+             "ytd_plan_compensation_cents": 10_000_000, "ytd_annual_additions_cents": 6_900_000}
+    the_plan = plan(nonelective_pct="25")
+    one_batch = compute_contributions(rows, pl.DataFrame([prior]), limits, the_plan)
+    nightly = []
+    for i in range(rows.height):
+        out = compute_contributions(rows.slice(i, 1), pl.DataFrame([prior]), limits, the_plan)
+        nightly.append(out)
+        inc = ytd_increments(out).row(0, named=True)  # what the ledger gateway adds to ytd_totals
+        prior = {**prior,
+                 "ytd_regular_deferral_cents": prior["ytd_regular_deferral_cents"] + inc["regular_room_used_cents"],
+                 "ytd_catch_up_deferral_cents": prior["ytd_catch_up_deferral_cents"] + inc["catch_up_deferral_cents"],
+                 "ytd_plan_compensation_cents": prior["ytd_plan_compensation_cents"] + inc["plan_compensation_cents"],
+                 "ytd_annual_additions_cents": prior["ytd_annual_additions_cents"] + inc["annual_additions_cents"]}
+    columns = ["pretax_cents", "pretax_catchup_cents", "nonelective_cents", "not_deferred_cents"]
+    assert one_batch.select(columns).rows() == pl.concat(nightly).select(columns).rows()
+    assert one_batch["pretax_catchup_cents"].to_list() == [0, 0, 650_000, 100_000]
+    assert one_batch["pretax_cents"].to_list() == [100_000, 0, 0, 0]

@@ -127,7 +127,7 @@ def test_true_up_is_held_within_415c(limits):
 
 def test_true_up_uses_401a17_compensation(limits):
     plan = acme()
-    # Annual pay $500,000 counts as $350,000: formula on a 10% deferral ($50,000 > 5%): 4% × $350,000 = $14,000.
+    # Annual pay $500,000 counts as $350,000 (401(a)(17)).
     annual = pl.DataFrame([("HIGH", 2025, 50_000_000, 2_350_000, 0, 0, 2_350_000, 208_000, None)],
                           schema=ANNUAL_SCHEMA, orient="row")
     # Deferral $23,500 is 6.7% of $350,000: still above 5%, so 3% + 1% = $14,000.
@@ -159,3 +159,41 @@ def test_roth_catch_up_rule_reads_prior_year_wages_from_the_ledger(post, ledger,
                         "WHERE limit_name = 'roth_catch_up'").rows() == [("roth_catch_up", "pretax_catchup", "5500.00")]
     assert ledger.frame("SELECT prior_year_wages_used::VARCHAR FROM payroll_lines WHERE plan_year = 2026").item() \
         == "150000.01"
+
+
+def test_true_up_is_never_negative(limits):
+    # Tiers 50% up to 3%, 100% from 3% to 6%. One period of $10,000 with $600 (6%) deferred was matched
+    # $150 + $300 = $450; a second $10,000 period deferred nothing. The year: $600 on $20,000 is 3%, so the
+    # formula gives 50% × $600 = $300, less than the $450 already paid: the true-up is $0, not -$150.
+    plan = parse_plan_text(TRUE_UP_TOML.replace("{ up_to_pct = 3, rate_pct = 100 }, { up_to_pct = 5, rate_pct = 50 }",
+                                                "{ up_to_pct = 3, rate_pct = 50 }, { up_to_pct = 6, rate_pct = 100 }"),
+                           "acme.toml")
+    annual = pl.DataFrame([("E1", 2025, 2_000_000, 60_000, 0, 45_000, 105_000, 0, None)], schema=ANNUAL_SCHEMA,
+                          orient="row")
+    out = compute_true_up(annual, limits, plan)
+    assert out.select("formula_match_cents", "true_up_cents").row(0) == (30_000, 0)
+
+
+@pytest.mark.parametrize(("terminated", "reason"), [(dt.date(2025, 12, 31), None),
+                                                     (dt.date(2025, 12, 30), "terminated_before_year_end")])
+def test_employed_on_the_last_day_means_through_31_december(limits, terminated, reason):
+    # Leaving on 31 December is being employed on the last day; leaving on the 30th is not.
+    plan = acme("requires_last_day_employment = true\n")
+    annual = pl.DataFrame([("E1", 2025, 2_000_000, 100_000, 0, 40_000, 140_000, 0, terminated)],
+                          schema=ANNUAL_SCHEMA, orient="row")
+    assert compute_true_up(annual, limits, plan)["ineligible_reason"].item() == reason
+
+
+def test_prior_year_wages_column_wins_over_the_ledger(post, ledger):
+    # The ledger holds $150,000.01 of 2025 gross pay, but the 2026 file says 2025 FICA wages were $100,000:
+    # the file's figure decides, it does not exceed $150,000, so catch-up stays pre-tax.
+    cols = ("employee_id", "date_of_birth", "hire_date", "pay_date", "gross_pay", "pretax_deferral_pct",
+            "prior_year_fica_wages")
+    post("2025.csv", make_csv([row(date_of_birth="1971-01-01", pay_date="2025-12-26", gross_pay="150000.01",
+                                   pretax_deferral_pct="0")], cols))
+    post("2026.csv", make_csv([row(date_of_birth="1971-01-01", pay_date="2026-01-09", gross_pay="50000.00",
+                                   pretax_deferral_pct="60", prior_year_fica_wages="100000.00")], cols))
+    got = ledger.frame("SELECT source, amount::VARCHAR FROM ledger WHERE plan_year = 2026 AND source <> 'match' "
+                       "ORDER BY 1").rows()
+    # $30,000 elected: $24,500 regular, $5,500 pre-tax catch-up.
+    assert got == [("pretax", "24500.00"), ("pretax_catchup", "5500.00")]

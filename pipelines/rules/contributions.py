@@ -35,6 +35,7 @@ REDUCTION_ORDER = ("match", "nonelective", "roth", "pretax")
 PRIOR_YTD_SCHEMA = {
     "employee_id": pl.Utf8,
     "plan_year": pl.Int32,
+    # 402(g) room already used: regular deferrals as filled, including any part 415(c) then cut.
     "ytd_regular_deferral_cents": pl.Int64,
     "ytd_catch_up_deferral_cents": pl.Int64,
     "ytd_plan_compensation_cents": pl.Int64,
@@ -160,11 +161,9 @@ def join_prior(frame: pl.DataFrame, prior_ytd: pl.DataFrame) -> pl.DataFrame:
     prior = prior_ytd.select(by + [c for c in PRIOR_YTD_SCHEMA if c in prior_ytd.columns and c not in by])
     joined = frame.join(prior, on=by, how="left")
     ytd = [c for c in PRIOR_YTD_SCHEMA if c not in by]
-    ordered = joined.with_columns(
+    return _in_rule_order(joined.with_columns(
         pl.col(c).fill_null(0).cast(pl.Int64) if c in joined.columns else pl.lit(0, pl.Int64).alias(c) for c in ytd
-    ).sort([*by, "pay_date", "line_number"])
-    changed = pl.any_horizontal(pl.col(k).ne_missing(pl.col(k).shift(1)) for k in by)
-    return ordered.with_columns(changed.fill_null(True).alias(FIRST_IN_YEAR))
+    ))
 
 
 def cap_compensation(frame: pl.DataFrame) -> pl.DataFrame:
@@ -192,7 +191,8 @@ def fill_deferral_rooms(frame: pl.DataFrame, roth_for_high_earners: str = "conve
 
     For a person whose catch-up must be Roth (``is_roth_catch_up_only``), pre-tax offered to the catch-up
     room is deemed Roth (``"convert"``: it fills the room as ``roth_catchup``) or not deferred (``"stop"``:
-    it is kept out of the room, which Roth may still use). ``roth_catch_up_cents`` records either amount.
+    it is kept out of the room, which Roth may still use). ``roth_catch_up_cents`` records the amount
+    converted, or the amount stopped that the room could have taken.
 
     Examples
     --------
@@ -236,7 +236,7 @@ def fill_deferral_rooms(frame: pl.DataFrame, roth_for_high_earners: str = "conve
     return (
         filled.with_columns(
             pl.when(is_converted).then(pl.col("pretax_catchup_cents"))
-            .when(is_stopped).then(p - pl.col("pretax_cents"))
+            .when(is_stopped).then(_fill(catch_up_room, over_before, p - pl.col("pretax_cents")))
             .otherwise(0).alias("roth_catch_up_cents"),
             pl.when(is_converted).then(pl.col("roth_catchup_cents") + pl.col("pretax_catchup_cents"))
             .otherwise(pl.col("roth_catchup_cents")).alias("roth_catchup_cents"),
@@ -356,6 +356,22 @@ def compute_contributions(
     return out
 
 
+def _regular_room_used() -> pl.Expr:
+    """A period's use of the 402(g) room: its regular deferrals as filled, before any 415(c) cut."""
+    return (
+        pl.col("pretax_cents") + pl.col("roth_cents")
+        + pl.col("pretax_415c_reduction_cents") + pl.col("roth_415c_reduction_cents")
+    )
+
+
+def _in_rule_order(frame: pl.DataFrame) -> pl.DataFrame:
+    """The frame in :func:`join_prior` order with a fresh ``is_first_in_year`` (callers may have re-sorted)."""
+    by = list(_PERSON_YEAR)
+    ordered = frame.sort([*by, "pay_date", "line_number"])
+    changed = pl.any_horizontal(pl.col(k).ne_missing(pl.col(k).shift(1)) for k in by)
+    return ordered.with_columns(changed.fill_null(True).alias(FIRST_IN_YEAR))
+
+
 def limit_events(contributions: pl.DataFrame) -> pl.DataFrame:
     """When each person reached 402(g), the catch-up room, 401(a)(17) and the 415(c) dollar limit, every
     415(c) reduction (by source) and every Roth catch-up conversion or stop, one row each.
@@ -363,7 +379,8 @@ def limit_events(contributions: pl.DataFrame) -> pl.DataFrame:
     Columns: ``employee_id``, ``plan_year``, ``limit_name``, ``reached_on``, ``limit_cents``, ``source``,
     ``amount_cents`` (the reduced or converted amount; null for a limit reached), ``line_number``.
     """
-    regular = pl.col("pretax_cents") + pl.col("roth_cents")
+    contributions = _in_rule_order(contributions)
+    regular = _regular_room_used()
     catch_up = pl.col("pretax_catchup_cents") + pl.col("roth_catchup_cents")
     comp = pl.col("plan_compensation_cents")
     adds = pl.col("additions_to_date_cents")
@@ -425,6 +442,7 @@ def ytd_increments(contributions: pl.DataFrame) -> pl.DataFrame:
     """What a batch adds to each person's year-to-date totals (kept in DuckDB's ``ytd_totals``)."""
     return contributions.group_by(_PERSON_YEAR).agg(
         (pl.col("pretax_cents") + pl.col("roth_cents")).sum().alias("regular_deferral_cents"),
+        _regular_room_used().sum().alias("regular_room_used_cents"),
         (pl.col("pretax_catchup_cents") + pl.col("roth_catchup_cents")).sum().alias("catch_up_deferral_cents"),
         pl.col("match_cents").sum().alias("match_cents"),
         pl.col("nonelective_cents").sum().alias("nonelective_cents"),

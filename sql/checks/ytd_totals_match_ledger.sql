@@ -12,6 +12,12 @@ WITH from_ledger AS (
     WHERE entry_type = 'contribution'
     GROUP BY ALL
 ),
+cut_by_415c AS (
+    SELECT plan_id, employee_id, plan_year, sum(amount) AS regular_cut
+    FROM limit_events
+    WHERE limit_name = '415c' AND source IN ('pretax', 'roth')
+    GROUP BY ALL
+),
 from_lines AS (
     SELECT plan_id, employee_id, plan_year,
            sum(plan_compensation) AS plan_compensation,
@@ -24,6 +30,7 @@ from_lines AS (
 expected AS (
     SELECT plan_id, employee_id, plan_year,
            CAST(coalesce(l.regular_deferral, 0) AS DECIMAL(18, 2)) AS regular_deferral,
+           CAST(coalesce(l.regular_deferral, 0) + coalesce(c.regular_cut, 0) AS DECIMAL(18, 2)) AS regular_room_used,
            CAST(coalesce(l.catch_up_deferral, 0) AS DECIMAL(18, 2)) AS catch_up_deferral,
            CAST(coalesce(l.employer_match, 0) AS DECIMAL(18, 2)) AS employer_match,
            CAST(coalesce(l.nonelective, 0) AS DECIMAL(18, 2)) AS nonelective,
@@ -35,12 +42,14 @@ expected AS (
            p.last_pay_date
     FROM from_lines p
     LEFT JOIN from_ledger l USING (plan_id, employee_id, plan_year)
+    LEFT JOIN cut_by_415c c USING (plan_id, employee_id, plan_year)
 )
 SELECT coalesce(e.plan_id, t.plan_id) AS plan_id, coalesce(e.employee_id, t.employee_id) AS employee_id,
        coalesce(e.plan_year, t.plan_year) AS plan_year
 FROM expected e
 FULL OUTER JOIN ytd_totals t USING (plan_id, employee_id, plan_year)
 WHERE e.regular_deferral IS DISTINCT FROM t.regular_deferral
+   OR e.regular_room_used IS DISTINCT FROM t.regular_room_used
    OR e.catch_up_deferral IS DISTINCT FROM t.catch_up_deferral
    OR e.employer_match IS DISTINCT FROM t.employer_match
    OR e.nonelective IS DISTINCT FROM t.nonelective

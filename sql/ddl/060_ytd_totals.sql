@@ -6,6 +6,9 @@ CREATE TABLE IF NOT EXISTS ytd_totals (
     employee_id          VARCHAR NOT NULL,
     plan_year            INTEGER NOT NULL,
     regular_deferral     DECIMAL(18, 2) NOT NULL,
+    -- 402(g) room used: regular deferrals as filled, including any part 415(c) then cut, so the room is used
+    -- the same whether a year arrives in one file or in many
+    regular_room_used    DECIMAL(18, 2) NOT NULL,
     catch_up_deferral    DECIMAL(18, 2) NOT NULL,
     employer_match       DECIMAL(18, 2) NOT NULL,
     nonelective          DECIMAL(18, 2) NOT NULL,
