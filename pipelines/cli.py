@@ -162,19 +162,22 @@ def true_up_command(
     from pipelines.flows import true_up
 
     try:
-        result = true_up(plan_file=plan_file.resolve(), plan_year=year, db_path=db.resolve(), as_of=run_date)
+        report = true_up(plan_file=plan_file.resolve(), plan_year=year, db_path=db.resolve(), as_of=run_date)
     except DatabaseBusyError as exc:
         err.print(str(exc))
         raise typer.Exit(EXIT_FAILED) from None
     except Exception as exc:  # the run failed: Prefect has logged the traceback
         err.print(f"[bold red]true-up failed:[/] {type(exc).__name__}")
         raise typer.Exit(EXIT_FAILED) from None
+    (result,) = report.files
     if result.status == "skipped":
         out.print(f"{result.file_name}: nothing to do, {result.error}")
     else:
         posted = sum(result.posted_cents.values())
         out.print(f"{result.file_name}: {result.rows_posted} people trued up, {_money(posted)} posted as match_true_up")
-    raise typer.Exit(EXIT_OK)
+    for failure in report.check_failures:
+        err.print(f"[bold red]invariant check failed:[/] {failure.check} ({failure.rows.height} rows)")
+    raise typer.Exit(EXIT_OK if report.ok else EXIT_FAILED)
 
 
 def main() -> None:

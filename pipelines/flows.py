@@ -125,12 +125,21 @@ def post_due_true_ups(
 
 
 @flow(name="true-up")
-def true_up(plan_file: Path, plan_year: int, db_path: Path, as_of: date) -> FileResult:
-    """Post one plan year's true-up on demand, whatever the date (idempotent)."""
+def true_up(plan_file: Path, plan_year: int, db_path: Path, as_of: date) -> RunReport:
+    """Post one plan year's true-up on demand, whatever the date (idempotent), then run the checks."""
     plan = load_plan(plan_file)
     limits = load_irs_limits()
+    report = RunReport(run_id=uuid.uuid4().hex, as_of=as_of)
     with Ledger(db_path) as ledger:
-        return post_true_up_task(ledger, plan, plan_year, as_of, f"true-up-{uuid.uuid4().hex}", limits)
+        ledger.start_run(report.run_id, as_of)
+        try:
+            report.files.append(post_true_up_task(ledger, plan, plan_year, as_of, report.run_id, limits))
+            report.check_failures = ledger.run_checks()
+        except BaseException:
+            ledger.finish_run(report.run_id, "failed")
+            raise
+        ledger.finish_run(report.run_id, "completed" if not report.check_failures else "failed")
+    return report
 
 
 @flow(name="nightly")

@@ -201,6 +201,8 @@ def test_true_up_command_on_demand_is_idempotent(tmp_path):
     assert "1 people trued up, 400.00 posted" in first.output
     second = runner.invoke(app, args)
     assert second.exit_code == 0 and "nothing to do" in second.output
+    with duckdb.connect(str(db), read_only=True) as con:  # each on-demand run is a recorded, checked run
+        assert con.sql("SELECT count(*), min(status) FROM runs").fetchall() == [(3, "completed")]
 
 
 def test_true_up_command_configuration_errors(tmp_path):
