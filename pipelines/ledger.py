@@ -9,6 +9,8 @@ batch row, payroll lines, ledger entries, rejections, year-to-date totals and pa
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -53,6 +55,11 @@ class BatchRecord:
 class CheckFailure:
     check: str
     rows: pl.DataFrame
+
+
+def _cents(column: str, alias: str) -> str:
+    """SQL for a DECIMAL(·,2) column as an exact BIGINT count of hundredths (the inverse of :func:`_dec`)."""
+    return f"CAST({column} * 100 AS BIGINT) AS {alias}"
 
 
 def _dec(column: str, precision: int = 18) -> pl.Expr:
@@ -101,15 +108,21 @@ class Ledger:
         self.con.execute(sql, params or [])
         self.con.complete()
 
+    @contextmanager
+    def _visible(self, name: str, frame: pl.DataFrame) -> Iterator[None]:
+        """Make a polars frame queryable as ``name`` (through Arrow, no copy into the database) for a block."""
+        self.con.register(name, frame.to_arrow())
+        try:
+            yield
+        finally:
+            self.con.unregister(name)
+
     def _append(self, table: str, frame: pl.DataFrame) -> None:
         """Bulk-append a frame (columns named as the table's) through Arrow; nothing for an empty frame."""
         if frame.height == 0:
             return
-        self.con.register("incoming", frame.to_arrow())
-        try:
+        with self._visible("incoming", frame):
             self._exec(f"INSERT INTO {table} BY NAME SELECT * FROM incoming")
-        finally:
-            self.con.unregister("incoming")
 
     def _rows(self, sql: str, params: list | None = None) -> list[tuple]:
         return self.con.execute(sql, params or []).fetchall()
@@ -186,16 +199,15 @@ class Ledger:
         (see ``pipelines.rules.contributions.PRIOR_YTD_SCHEMA``), plus ``ytd_gross_pay_cents``,
         ``ytd_last_pay_date`` and ``true_up_posted_on``."""
         wanted = keys.select("employee_id", pl.col("plan_year").cast(pl.Int32)).unique()
-        self.con.register("wanted_keys", wanted.to_arrow())
-        try:
+        with self._visible("wanted_keys", wanted):
             return self.frame(
-                """
+                f"""
                 SELECT t.employee_id, t.plan_year::INTEGER AS plan_year,
-                       CAST(t.regular_room_used * 100 AS BIGINT) AS ytd_regular_deferral_cents,
-                       CAST(t.catch_up_deferral * 100 AS BIGINT) AS ytd_catch_up_deferral_cents,
-                       CAST(t.plan_compensation * 100 AS BIGINT) AS ytd_plan_compensation_cents,
-                       CAST(t.annual_additions * 100 AS BIGINT) AS ytd_annual_additions_cents,
-                       CAST(t.gross_pay * 100 AS BIGINT) AS ytd_gross_pay_cents,
+                       {_cents("t.regular_room_used", "ytd_regular_deferral_cents")},
+                       {_cents("t.catch_up_deferral", "ytd_catch_up_deferral_cents")},
+                       {_cents("t.plan_compensation", "ytd_plan_compensation_cents")},
+                       {_cents("t.annual_additions", "ytd_annual_additions_cents")},
+                       {_cents("t.gross_pay", "ytd_gross_pay_cents")},
                        t.last_pay_date AS ytd_last_pay_date,
                        t.true_up_posted_on
                 FROM ytd_totals t
@@ -204,8 +216,6 @@ class Ledger:
                 """,
                 [plan_id],
             )
-        finally:
-            self.con.unregister("wanted_keys")
 
     def already_posted(self, plan_id: str, keys: pl.DataFrame) -> pl.DataFrame:
         """The (employee_id, pay_date) pairs of ``keys`` that payroll_lines already holds for the plan."""
@@ -213,8 +223,7 @@ class Ledger:
             return keys.select("employee_id", "pay_date").clear()
         wanted = keys.select("employee_id", "pay_date").unique()
         low, high = wanted["pay_date"].min(), wanted["pay_date"].max()
-        self.con.register("wanted_keys", wanted.to_arrow())
-        try:
+        with self._visible("wanted_keys", wanted):
             # The pay_date range lets DuckDB's zone maps skip history outside the file's dates.
             return self.frame(
                 """
@@ -225,8 +234,6 @@ class Ledger:
                 """,
                 [plan_id, low, high],
             )
-        finally:
-            self.con.unregister("wanted_keys")
 
     # -- writes ---------------------------------------------------------------------------------------------
     def _insert_batch(self, b: BatchRecord) -> None:
@@ -340,25 +347,24 @@ class Ledger:
                 batch_id.alias("updated_batch_id"),
             )
         )
-        self.con.register("new_facts", facts.to_arrow())
-        self._exec(
-            """
-            INSERT INTO participants SELECT * FROM new_facts
-            ON CONFLICT (plan_id, employee_id) DO UPDATE SET
-                date_of_birth = excluded.date_of_birth,
-                hire_date = excluded.hire_date,
-                termination_date = excluded.termination_date,
-                termination_reason = excluded.termination_reason,
-                ssn_last4 = coalesce(excluded.ssn_last4, participants.ssn_last4),
-                first_name = coalesce(excluded.first_name, participants.first_name),
-                last_name = coalesce(excluded.last_name, participants.last_name),
-                ownership_pct = coalesce(excluded.ownership_pct, participants.ownership_pct),
-                facts_as_of = excluded.facts_as_of,
-                updated_batch_id = excluded.updated_batch_id
-            WHERE excluded.facts_as_of >= participants.facts_as_of
-            """
-        )
-        self.con.unregister("new_facts")
+        with self._visible("new_facts", facts):
+            self._exec(
+                """
+                INSERT INTO participants SELECT * FROM new_facts
+                ON CONFLICT (plan_id, employee_id) DO UPDATE SET
+                    date_of_birth = excluded.date_of_birth,
+                    hire_date = excluded.hire_date,
+                    termination_date = excluded.termination_date,
+                    termination_reason = excluded.termination_reason,
+                    ssn_last4 = coalesce(excluded.ssn_last4, participants.ssn_last4),
+                    first_name = coalesce(excluded.first_name, participants.first_name),
+                    last_name = coalesce(excluded.last_name, participants.last_name),
+                    ownership_pct = coalesce(excluded.ownership_pct, participants.ownership_pct),
+                    facts_as_of = excluded.facts_as_of,
+                    updated_batch_id = excluded.updated_batch_id
+                WHERE excluded.facts_as_of >= participants.facts_as_of
+                """
+            )
         self._insert_rejections(b, rejections)
         self._insert_notices(b, notices)
         self._insert_limit_events(b, events)
@@ -382,26 +388,25 @@ class Ledger:
             pl.col("last_pay_date") if "last_pay_date" in ytd.columns else pl.lit(None, pl.Date).alias("last_pay_date"),
             pl.lit(true_up_posted_on, pl.Date).alias("true_up_posted_on"),
         )
-        self.con.register("new_ytd", increments.to_arrow())
-        self._exec(
-            """
-            INSERT INTO ytd_totals BY NAME SELECT * FROM new_ytd
-            ON CONFLICT (plan_id, employee_id, plan_year) DO UPDATE SET
-                regular_deferral = ytd_totals.regular_deferral + excluded.regular_deferral,
-                regular_room_used = ytd_totals.regular_room_used + excluded.regular_room_used,
-                catch_up_deferral = ytd_totals.catch_up_deferral + excluded.catch_up_deferral,
-                employer_match = ytd_totals.employer_match + excluded.employer_match,
-                nonelective = ytd_totals.nonelective + excluded.nonelective,
-                match_true_up = ytd_totals.match_true_up + excluded.match_true_up,
-                annual_additions = ytd_totals.annual_additions + excluded.annual_additions,
-                plan_compensation = ytd_totals.plan_compensation + excluded.plan_compensation,
-                gross_pay = ytd_totals.gross_pay + excluded.gross_pay,
-                hours_worked = ytd_totals.hours_worked + excluded.hours_worked,
-                last_pay_date = greatest(ytd_totals.last_pay_date, excluded.last_pay_date),
-                true_up_posted_on = coalesce(ytd_totals.true_up_posted_on, excluded.true_up_posted_on)
-            """
-        )
-        self.con.unregister("new_ytd")
+        with self._visible("new_ytd", increments):
+            self._exec(
+                """
+                INSERT INTO ytd_totals BY NAME SELECT * FROM new_ytd
+                ON CONFLICT (plan_id, employee_id, plan_year) DO UPDATE SET
+                    regular_deferral = ytd_totals.regular_deferral + excluded.regular_deferral,
+                    regular_room_used = ytd_totals.regular_room_used + excluded.regular_room_used,
+                    catch_up_deferral = ytd_totals.catch_up_deferral + excluded.catch_up_deferral,
+                    employer_match = ytd_totals.employer_match + excluded.employer_match,
+                    nonelective = ytd_totals.nonelective + excluded.nonelective,
+                    match_true_up = ytd_totals.match_true_up + excluded.match_true_up,
+                    annual_additions = ytd_totals.annual_additions + excluded.annual_additions,
+                    plan_compensation = ytd_totals.plan_compensation + excluded.plan_compensation,
+                    gross_pay = ytd_totals.gross_pay + excluded.gross_pay,
+                    hours_worked = ytd_totals.hours_worked + excluded.hours_worked,
+                    last_pay_date = greatest(ytd_totals.last_pay_date, excluded.last_pay_date),
+                    true_up_posted_on = coalesce(ytd_totals.true_up_posted_on, excluded.true_up_posted_on)
+                """
+            )
 
     def _insert_ledger(self, b: BatchRecord, entries: pl.DataFrame, entry_type: str = "contribution") -> None:
         """Append entries (``employee_id, effective_date, plan_year, source, amount_cents, line_number``)."""
@@ -416,17 +421,16 @@ class Ledger:
             pl.lit(b.batch_id).alias("batch_id"),
             pl.col("line_number").cast(pl.Int32),
         )
-        self.con.register("new_entries", ledger_rows.to_arrow())
-        self._exec(
-            f"""
-            INSERT INTO ledger (entry_id, plan_id, employee_id, effective_date, plan_year, entry_type, source,
-                                amount, batch_id, line_number)
-            SELECT {ENTRY_ID_SQL}, plan_id, employee_id, effective_date, plan_year, entry_type, source, amount,
-                   batch_id, line_number
-            FROM new_entries
-            """
-        )
-        self.con.unregister("new_entries")
+        with self._visible("new_entries", ledger_rows):
+            self._exec(
+                f"""
+                INSERT INTO ledger (entry_id, plan_id, employee_id, effective_date, plan_year, entry_type, source,
+                                    amount, batch_id, line_number)
+                SELECT {ENTRY_ID_SQL}, plan_id, employee_id, effective_date, plan_year, entry_type, source, amount,
+                       batch_id, line_number
+                FROM new_entries
+                """
+            )
 
     def _insert_limit_events(self, b: BatchRecord, events: pl.DataFrame) -> None:
         self._append("limit_events", events.select(
@@ -455,14 +459,14 @@ class Ledger:
         """The year's totals (cents) for everyone whose true-up is still to be computed, with the latest
         known termination date (see ``pipelines.rules.true_up.ANNUAL_SCHEMA``)."""
         return self.frame(
-            """
+            f"""
             SELECT t.employee_id, t.plan_year::INTEGER AS plan_year,
-                   CAST(t.plan_compensation * 100 AS BIGINT) AS plan_compensation_cents,
-                   CAST(t.regular_deferral * 100 AS BIGINT) AS regular_deferral_cents,
-                   CAST(t.catch_up_deferral * 100 AS BIGINT) AS catch_up_deferral_cents,
-                   CAST(t.employer_match * 100 AS BIGINT) AS match_cents,
-                   CAST(t.annual_additions * 100 AS BIGINT) AS annual_additions_cents,
-                   CAST(t.hours_worked * 100 AS BIGINT) AS hours_worked_hundredths,
+                   {_cents("t.plan_compensation", "plan_compensation_cents")},
+                   {_cents("t.regular_deferral", "regular_deferral_cents")},
+                   {_cents("t.catch_up_deferral", "catch_up_deferral_cents")},
+                   {_cents("t.employer_match", "match_cents")},
+                   {_cents("t.annual_additions", "annual_additions_cents")},
+                   {_cents("t.hours_worked", "hours_worked_hundredths")},
                    p.termination_date
             FROM ytd_totals t
             LEFT JOIN participants p USING (plan_id, employee_id)
