@@ -1,9 +1,10 @@
 """Prefect flows: wiring only. The rules live in :mod:`pipelines.rules`, the I/O in :mod:`pipelines.ledger`.
 
-``nightly`` discovers ``INBOX/<plan_id>/payroll/*.csv`` (files in name order, so name them by date), runs
-one ``post-payroll-file`` task per file, grouped per plan by a ``plan:<id>`` tag, posts each true-up that
-is due by the run's as-of date (``post-true-up``), then runs the invariant checks in ``sql/checks/``. Logs carry counts
-and file names only, never personal data.
+``nightly`` discovers ``INBOX/<plan_id>/<kind>/*.csv`` for the kinds census, payroll and balances (files in
+name order, so name them by date) and, per plan (a ``plan:<id>`` tag), runs one ``post-file`` task per file,
+census first, then payroll, then balances; then posts each true-up that is due by the run's as-of date
+(``post-true-up``) and processes the terminations dated by then (``process-terminations``). Last it runs the
+invariant checks in ``sql/checks/``. Logs carry counts and file names only, never personal data.
 """
 
 from __future__ import annotations
@@ -17,19 +18,28 @@ import polars as pl
 from prefect import flow, get_run_logger, tags, task
 from prefect.cache_policies import NO_CACHE
 
+from pipelines.balances_batch import process_balances_file
+from pipelines.census_batch import process_census_file
+from pipelines.file_batch import FileResult
 from pipelines.ledger import CheckFailure, Ledger
 from pipelines.limits import load_irs_limits
-from pipelines.payroll_batch import FILE_KIND, FileResult, process_payroll_file
+from pipelines.payroll_batch import process_payroll_file
 from pipelines.rules.true_up import is_due
+from pipelines.terminations_batch import process_terminations
 from pipelines.true_up_batch import post_true_up
+from schemas.kinds import FILE_KINDS
 from schemas.plan import PlanConfig, load_plan
+
+PROCESSORS = {"census": process_census_file, "payroll": process_payroll_file, "balances": process_balances_file}
 
 
 @dataclass(frozen=True)
 class PlanFiles:
+    """A plan's inbox files as (kind, path) in the order a night processes them."""
+
     plan_id: str
     plan_file: Path
-    files: tuple[Path, ...]
+    files: tuple[tuple[str, Path], ...]
 
 
 @dataclass
@@ -45,11 +55,16 @@ class RunReport:
 
 
 def discover(inbox: Path, plans_dir: Path) -> list[PlanFiles]:
-    """Every plan folder in the inbox with its payroll files (``*.csv``, sorted by name)."""
+    """Every plan folder in the inbox with its files (``<kind>/*.csv``, kinds in processing order, each kind's
+    files sorted by name)."""
     found = []
     for plan_dir in sorted(p for p in inbox.iterdir() if p.is_dir()):
-        kind_dir = plan_dir / FILE_KIND
-        files = tuple(sorted(f for f in kind_dir.glob("*") if f.is_file() and f.suffix.lower() == ".csv"))
+        files = tuple(
+            (spec.kind, f)
+            for spec in FILE_KINDS
+            for f in sorted((plan_dir / spec.kind).glob("*"))
+            if f.is_file() and f.suffix.lower() == ".csv"
+        )
         if files:
             found.append(PlanFiles(plan_dir.name, plans_dir / f"{plan_dir.name}.toml", files))
     return found
@@ -62,11 +77,12 @@ def load_plans(found: list[PlanFiles], plans_dir: Path) -> dict[str, PlanConfig 
     return {**{p.plan_id: None for p in found if p.plan_id not in plans}, **plans}
 
 
-@task(name="post-payroll-file", task_run_name="{plan_id}/{path.name}", cache_policy=NO_CACHE)
-def post_payroll_file(
-    ledger: Ledger, plan_id: str, plan: PlanConfig | None, path: Path, inbox: Path, run_id: str, limits: pl.DataFrame
+@task(name="post-file", task_run_name="{plan_id}/{kind}/{path.name}", cache_policy=NO_CACHE)
+def post_file(
+    ledger: Ledger, kind: str, plan_id: str, plan: PlanConfig | None, path: Path, inbox: Path, run_id: str,
+    limits: pl.DataFrame, as_of: date,
 ) -> FileResult:
-    result = process_payroll_file(
+    result = PROCESSORS[kind](
         ledger,
         plan_id=plan_id,
         plan=plan,
@@ -74,6 +90,7 @@ def post_payroll_file(
         file_name=path.relative_to(inbox).as_posix(),
         run_id=run_id,
         limits=limits,
+        as_of=as_of,
     )
     get_run_logger().info(
         "%s: %s (read %d, posted %d, rejected %d)%s",
@@ -88,18 +105,29 @@ def post_payroll_file(
 
 
 def post_plan_files(
-    ledger: Ledger, plan_files: PlanFiles, plan: PlanConfig | None, inbox: Path, run_id: str, limits: pl.DataFrame
+    ledger: Ledger, plan_files: PlanFiles, plan: PlanConfig | None, inbox: Path, run_id: str, limits: pl.DataFrame,
+    as_of: date,
 ) -> list[FileResult]:
     """Post a plan's files in order; after a file fails, the plan's later files wait for the next run (their
     year-to-date would otherwise skip the failed file's amounts)."""
     results: list[FileResult] = []
-    for path in plan_files.files:
+    for kind, path in plan_files.files:
         if results and results[-1].status in ("failed", "not_run"):
             results.append(FileResult(plan_files.plan_id, path.relative_to(inbox).as_posix(), "not_run", None,
                                       error="not processed: an earlier file of this plan failed"))
             continue
-        results.append(post_payroll_file(ledger, plan_files.plan_id, plan, path, inbox, run_id, limits))
+        results.append(post_file(ledger, kind, plan_files.plan_id, plan, path, inbox, run_id, limits, as_of))
     return results
+
+
+@task(name="process-terminations", task_run_name="{plan.plan_id}/terminations", cache_policy=NO_CACHE)
+def process_terminations_task(ledger: Ledger, plan: PlanConfig, as_of: date, run_id: str) -> list[FileResult]:
+    result = process_terminations(ledger, plan=plan, as_of=as_of, run_id=run_id)
+    if result is None:
+        return []
+    get_run_logger().info("%s: %d terminations processed, %d changes reported", result.file_name,
+                          result.rows_posted, result.notices)
+    return [result]
 
 
 @task(name="post-true-up", task_run_name="{plan.plan_id}/true-up/{plan_year}", cache_policy=NO_CACHE)
@@ -155,16 +183,20 @@ def nightly(inbox: Path, plans_dir: Path, db_path: Path, as_of: date) -> RunRepo
             files_by_plan = {p.plan_id: p for p in found}
             for plan_id in sorted(plans.keys() | files_by_plan.keys()):
                 # One task group per plan (tagged with its id); its files post one after another, since each
-                # file's year-to-date state starts where the previous one ended. True-ups follow, for every
-                # plan with a plan file (its inbox may be empty), unless one of its files failed tonight.
+                # file's year-to-date state starts where the previous one ended. True-ups and terminations
+                # follow, for every plan with a plan file (its inbox may be empty), unless one of its files
+                # failed tonight: the year's totals and balances would miss that file's amounts.
                 plan = plans.get(plan_id)
                 with tags(f"plan:{plan_id}"):
                     results = []
                     if plan_id in files_by_plan:
-                        results = post_plan_files(ledger, files_by_plan[plan_id], plan, inbox, report.run_id, limits)
+                        results = post_plan_files(
+                            ledger, files_by_plan[plan_id], plan, inbox, report.run_id, limits, as_of
+                        )
                     report.files.extend(results)
                     if plan is not None and all(r.status in ("posted", "skipped", "rejected") for r in results):
                         report.files.extend(post_due_true_ups(ledger, plan, as_of, report.run_id, limits))
+                        report.files.extend(process_terminations_task(ledger, plan, as_of, report.run_id))
             report.check_failures = ledger.run_checks()
         except BaseException:
             ledger.finish_run(report.run_id, "failed")

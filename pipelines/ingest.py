@@ -1,7 +1,8 @@
-"""Read a payroll file as text and split it into accepted typed rows and rejections.
+"""Read an input file (payroll, census, balances) as text and split it into accepted typed rows and rejections.
 
-Pure functions of bytes and frames: nothing here touches DuckDB or Prefect. The one check that needs the
-ledger (a row already posted from another file) is :func:`reject_already_posted`, given the posted keys.
+Pure functions of bytes and frames: nothing here touches DuckDB or Prefect. Checks that need the database (a
+row already posted from another file, a person the plan does not know) are made by the caller with
+:func:`reject_rows`, given the lines to reject.
 
 Every data row keeps its ``line_number``: the physical line it starts on (the header is line 1), also
 after a quoted field that spans lines. Lines whose every field is empty are skipped and counted
@@ -19,8 +20,9 @@ import pandera.polars as pa
 import polars as pl
 
 from pipelines.money import parse_decimal_text
-from schemas.fields import PAYROLL_FIELDS, PAYROLL_FIELDS_BY_NAME, Field
-from schemas.payroll import DATE_FORMAT, row_schema, text_schema
+from schemas.fields import FIELDS_BY_NAME, PAYROLL_FIELDS, Field
+from schemas.kinds import PAYROLL, FileSpec, ValidationContext
+from schemas.payroll import DATE_FORMAT, text_schema
 from schemas.reasons import FileReject, RowReject
 
 LINE = "line_number"
@@ -185,8 +187,9 @@ def _lenient_parse(records: list[str], names: list[str]) -> tuple[pl.DataFrame, 
     return frame, wrong
 
 
-def read_payroll_bytes(data: bytes, fields: tuple[Field, ...] = PAYROLL_FIELDS) -> ReadResult:
-    r"""Decode and parse a payroll file as text, or say why the whole file is rejected.
+def read_csv_bytes(data: bytes, fields: tuple[Field, ...] = PAYROLL_FIELDS) -> ReadResult:
+    r"""Decode and parse an input file as text against its kind's ``fields``, or say why the whole file is
+    rejected.
 
     UTF-8 with or without a BOM, LF or CRLF line ends. Values are stripped of surrounding blanks, normalised
     to Unicode NFC, and an empty value is null. A record with the wrong number of fields or an unclosed quote
@@ -194,7 +197,7 @@ def read_payroll_bytes(data: bytes, fields: tuple[Field, ...] = PAYROLL_FIELDS) 
 
     Examples
     --------
-    >>> r = read_payroll_bytes(b"\xef\xbb\xbfemployee_id,date_of_birth,hire_date,pay_date,gross_pay,"
+    >>> r = read_csv_bytes(b"\xef\xbb\xbfemployee_id,date_of_birth,hire_date,pay_date,gross_pay,"
     ...     b"pretax_deferral_pct\r\nE1,1980-01-01,2020-01-01,2025-01-10, 100.00 ,5\r\n\r\nE2,oops\r\n")
     >>> (r.rows_read, r.blank_lines, r.text["gross_pay"].item(), r.text["line_number"].item())
     (2, 1, '100.00', 2)
@@ -258,8 +261,9 @@ def read_payroll_bytes(data: bytes, fields: tuple[Field, ...] = PAYROLL_FIELDS) 
 
 
 def to_typed(text: pl.DataFrame, fields: tuple[Field, ...] = PAYROLL_FIELDS) -> pl.DataFrame:
-    """Typed columns (see :mod:`schemas.fields`) from stage-1-valid text; absent optional columns get their
-    defaults (0 for Roth percent and loan repayment, gross pay for plan compensation, else null)."""
+    """Typed columns (see :mod:`schemas.fields`) from stage-1-valid text; an absent optional column or empty
+    cell takes its field's ``default`` or ``default_from`` column (else stays null)."""
+    by_name = {f.name: f for f in fields}
     exprs: list[pl.Expr] = [pl.col(LINE)]
     for f in fields:
         col = pl.col(f.name) if f.name in text.columns else pl.lit(None, pl.Utf8)
@@ -269,19 +273,18 @@ def to_typed(text: pl.DataFrame, fields: tuple[Field, ...] = PAYROLL_FIELDS) -> 
             expr = parse_decimal_text(col)
         elif f.kind == "ssn":
             expr = col.str.replace_all("-", "").str.slice(-4)
+        elif f.kind == "bool":
+            expr = col.str.to_lowercase() == "true"
+        elif f.kind == "count":
+            expr = col.cast(pl.Int32)
         else:
             expr = col
+        if f.default is not None:
+            expr = expr.fill_null(f.default)
         exprs.append(expr.alias(f.typed_name))
     typed = text.select(exprs)
-    defaults = [
-        pl.col(f.typed_name).fill_null(pl.col(PAYROLL_FIELDS_BY_NAME[f.default_from].typed_name))
-        for f in fields
-        if f.default_from
-    ]
     return typed.with_columns(
-        *defaults,
-        pl.col("roth_deferral_bp").fill_null(0),
-        pl.col("loan_repayment_cents").fill_null(0),
+        pl.col(f.typed_name).fill_null(pl.col(by_name[f.default_from].typed_name)) for f in fields if f.default_from
     )
 
 
@@ -297,7 +300,8 @@ def mask_personal(column: pl.Expr, f: Field | None) -> pl.Expr:
     return column.str.slice(0, 1) + pl.lit("***")
 
 
-def _failures_to_rejections(err: pa.errors.SchemaErrors, frame: pl.DataFrame, source: pl.DataFrame) -> pl.DataFrame:
+def _failures_to_rejections(err: pa.errors.SchemaErrors, frame: pl.DataFrame, source: pl.DataFrame,
+                            fields: dict[str, Field]) -> pl.DataFrame:
     """Pandera failure cases -> rejection rows. ``frame`` is what was validated (``index`` is its row
     position); ``source`` is the text frame the values are reported from."""
     cases = err.failure_cases.select(pl.col("index").cast(pl.Int64), pl.col("check").cast(pl.Utf8))
@@ -321,15 +325,15 @@ def _failures_to_rejections(err: pa.errors.SchemaErrors, frame: pl.DataFrame, so
     tagged = tagged.join(nullable_column, on=["index", "check"], how="left").with_columns(
         pl.when(pl.col("column_name") == "").then(pl.col("_col")).otherwise(pl.col("column_name")).alias("column_name")
     )
-    return _attach_values(tagged.select(LINE, "column_name", "reason_code", "reason").unique(), source)
+    return _attach_values(tagged.select(LINE, "column_name", "reason_code", "reason").unique(), source, fields)
 
 
-def _attach_values(reasons: pl.DataFrame, source: pl.DataFrame) -> pl.DataFrame:
+def _attach_values(reasons: pl.DataFrame, source: pl.DataFrame, fields: dict[str, Field]) -> pl.DataFrame:
     """Add the offending (masked) value and the row's employee_id from the text frame."""
     rows = source.filter(pl.col(LINE).is_in(reasons[LINE].implode()))
     columns = [c for c in rows.columns if c != LINE]
     masked = rows.with_columns(
-        mask_personal(pl.col(c), PAYROLL_FIELDS_BY_NAME.get(c)).alias(c) for c in columns
+        mask_personal(pl.col(c), fields.get(c, FIELDS_BY_NAME.get(c))).alias(c) for c in columns
     )
     long = masked.unpivot(index=LINE, on=columns, variable_name="column_name", value_name="value")
     employee = rows.select(
@@ -345,41 +349,48 @@ def _attach_values(reasons: pl.DataFrame, source: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def _run_schema(schema: pa.DataFrameSchema, frame: pl.DataFrame, source: pl.DataFrame) -> pl.DataFrame:
+def _run_schema(schema: pa.DataFrameSchema, frame: pl.DataFrame, source: pl.DataFrame,
+                fields: dict[str, Field]) -> pl.DataFrame:
     try:
         schema.validate(frame, lazy=True)
     except pa.errors.SchemaErrors as err:
-        return _failures_to_rejections(err, frame, source)
+        return _failures_to_rejections(err, frame, source, fields)
     return pl.DataFrame(schema=REJECTION_SCHEMA)
 
 
-def _reject_lines(lines: pl.Series, reason: RowReject, column: str, message: str, source: pl.DataFrame) -> pl.DataFrame:
+def _reject_lines(lines: pl.Series, reason: RowReject, column: str, message: str, source: pl.DataFrame,
+                  fields: dict[str, Field] | None = None) -> pl.DataFrame:
     reasons = pl.DataFrame({LINE: lines}).with_columns(
         pl.lit(column).alias("column_name"), pl.lit(reason.value).alias("reason_code"), pl.lit(message).alias("reason")
     )
-    return _attach_values(reasons, source)
+    return _attach_values(reasons, source, fields or {})
 
 
-def validate_payroll(text: pl.DataFrame, limit_years: list[int], malformed: pl.DataFrame | None = None) -> Validated:
-    """Stages 1-2 (pandera) and the in-file duplicate check; see :mod:`schemas.reasons` for precedence.
-    ``malformed`` are the stage-0 rejections from :func:`read_payroll_bytes`, kept in the result."""
+def validate_rows(
+    text: pl.DataFrame, spec: FileSpec, context: ValidationContext, malformed: pl.DataFrame | None = None
+) -> Validated:
+    """Stages 1-2 (pandera) and the in-file duplicate check for a file of kind ``spec``; see
+    :mod:`schemas.reasons` for precedence. ``malformed`` are the stage-0 rejections from
+    :func:`read_csv_bytes`, kept in the result."""
     malformed = pl.DataFrame(schema=REJECTION_SCHEMA) if malformed is None else malformed
-    stage1 = _run_schema(text_schema(text.columns), text, text)
+    fields = spec.by_name
+    stage1 = _run_schema(text_schema(text.columns, spec.fields), text, text, fields)
     clean_text = text.filter(~pl.col(LINE).is_in(stage1[LINE].implode()))
-    typed = to_typed(clean_text)
-    stage2 = _run_schema(row_schema(limit_years), typed, text)
+    typed = to_typed(clean_text, spec.fields)
+    stage2 = _run_schema(spec.row_schema(context), typed, text, fields)
     typed = typed.filter(~pl.col(LINE).is_in(stage2[LINE].implode()))
 
-    key = ["employee_id", "pay_date"]
+    key = list(spec.key)
     keyed = text.filter(pl.all_horizontal(pl.col(k).is_not_null() for k in key))
     duplicated = keyed.filter(pl.struct(key).is_duplicated())[LINE]
     dup_lines = typed.filter(pl.col(LINE).is_in(duplicated.implode()))[LINE]
     stage3 = _reject_lines(
         dup_lines,
         RowReject.DUPLICATE_IN_FILE,
-        "pay_date",
-        "another row of this file has the same employee_id and pay_date (every copy is rejected)",
+        key[-1],
+        f"another row of this file has the same {' and '.join(key)} (every copy is rejected)",
         text,
+        fields,
     )
     accepted = typed.filter(~pl.col(LINE).is_in(dup_lines.implode()))
     rejections = pl.concat([malformed, stage1, stage2, stage3]).sort(LINE, "column_name", "reason_code", nulls_last=True)
@@ -390,19 +401,35 @@ def validate_payroll(text: pl.DataFrame, limit_years: list[int], malformed: pl.D
     return result
 
 
+def validate_payroll(text: pl.DataFrame, limit_years: list[int], malformed: pl.DataFrame | None = None) -> Validated:
+    """:func:`validate_rows` for a payroll file."""
+    return validate_rows(text, PAYROLL, ValidationContext(tuple(limit_years)), malformed)
+
+
+def reject_rows(
+    validated: Validated, lines: pl.Series, reason: RowReject, column: str, message: str, text: pl.DataFrame,
+    spec: FileSpec = PAYROLL,
+) -> Validated:
+    """Move the accepted rows on ``lines`` to rejections (a stage-3 check the caller made against the
+    database); rows already rejected keep only their earlier reasons."""
+    hits = validated.accepted.filter(pl.col(LINE).is_in(lines.implode()))
+    if hits.height == 0:
+        return validated
+    extra = _reject_lines(hits[LINE], reason, column, message, text, spec.by_name)
+    return Validated(
+        validated.accepted.join(hits.select(LINE), on=LINE, how="anti"),
+        pl.concat([validated.rejections, extra]).sort(LINE, "column_name", "reason_code", nulls_last=True),
+    )
+
+
 def reject_already_posted(validated: Validated, posted: pl.DataFrame, text: pl.DataFrame) -> Validated:
     """Move rows whose (employee_id, pay_date) the ledger already holds from another file to rejections."""
     hits = validated.accepted.join(posted.select("employee_id", "pay_date"), on=["employee_id", "pay_date"], how="semi")
-    if hits.height == 0:
-        return validated
-    extra = _reject_lines(
+    return reject_rows(
+        validated,
         hits[LINE],
         RowReject.ALREADY_POSTED,
         "pay_date",
         "this employee_id and pay_date were already posted from another file (no double posting)",
         text,
-    )
-    return Validated(
-        validated.accepted.join(hits.select(LINE), on=LINE, how="anti"),
-        pl.concat([validated.rejections, extra]).sort(LINE, "column_name", "reason_code"),
     )

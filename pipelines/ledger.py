@@ -52,6 +52,15 @@ class BatchRecord:
 
 
 @dataclass(frozen=True)
+class ParticipantUpdates:
+    """Which participant columns a file's facts change for a known person: ``replace`` sets the file's value
+    (an empty one clears it, e.g. a withdrawn termination); ``fill`` sets it only when the file has one."""
+
+    replace: tuple[str, ...]
+    fill: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class CheckFailure:
     check: str
     rows: pl.DataFrame
@@ -173,25 +182,26 @@ class Ledger:
         )
 
     # -- reads ----------------------------------------------------------------------------------------------
-    def last_outcome(self, plan_id: str, file_sha256: str) -> tuple[str, str, str | None] | None:
-        """(batch_id, status, file-level reason code) of the latest batch for this content, if any."""
+    def last_outcome(self, plan_id: str, file_kind: str, file_sha256: str) -> tuple[str, str, str | None] | None:
+        """(batch_id, status, file-level reason code) of the latest batch for this content and kind, if any."""
         rows = self._rows(
             """
             SELECT b.batch_id, b.status, any_value(r.reason_code) AS reason_code
             FROM batches b
             LEFT JOIN rejections r ON r.batch_id = b.batch_id AND r.line_number IS NULL
-            WHERE b.plan_id = ? AND b.file_sha256 = ?
+            WHERE b.plan_id = ? AND b.file_kind = ? AND b.file_sha256 = ?
             GROUP BY b.batch_id, b.status, b.started_at
             ORDER BY b.status = 'posted' DESC, b.started_at DESC, b.batch_id DESC
             LIMIT 1
             """,
-            [plan_id, file_sha256],
+            [plan_id, file_kind, file_sha256],
         )
         return rows[0] if rows else None
 
-    def attempts(self, plan_id: str, file_sha256: str) -> int:
+    def attempts(self, plan_id: str, file_kind: str, file_sha256: str) -> int:
         return self._rows(
-            "SELECT count(*) FROM batches WHERE plan_id = ? AND file_sha256 = ?", [plan_id, file_sha256]
+            "SELECT count(*) FROM batches WHERE plan_id = ? AND file_kind = ? AND file_sha256 = ?",
+            [plan_id, file_kind, file_sha256],
         )[0][0]
 
     def prior_ytd(self, plan_id: str, keys: pl.DataFrame) -> pl.DataFrame:
@@ -274,9 +284,33 @@ class Ledger:
         rejections: pl.DataFrame,
         notices: pl.DataFrame,
         events: pl.DataFrame,
+        participant_updates: ParticipantUpdates,
     ) -> None:
         """Post an accepted payroll file in one transaction (all or nothing)."""
-        self._in_transaction(lambda: self._post(batch, contributions, entries, ytd, rejections, notices, events))
+        self._in_transaction(
+            lambda: self._post(batch, contributions, entries, ytd, rejections, notices, events, participant_updates)
+        )
+
+    def _upsert_participants(self, b: BatchRecord, facts: pl.DataFrame, updates: ParticipantUpdates) -> None:
+        """Insert new people and update known ones whose stored facts are not dated later than these.
+
+        ``facts`` has ``employee_id``, ``facts_as_of`` and participant columns; of a known person only the
+        columns in ``updates.replace`` are set (an empty value clears), those in ``updates.fill`` only when
+        the new value is not empty."""
+        facts = facts.with_columns(
+            pl.lit(b.plan_id).alias("plan_id"), pl.lit(b.batch_id).alias("updated_batch_id")
+        )
+        sets = [f"{c} = excluded.{c}" for c in updates.replace]
+        sets += [f"{c} = coalesce(excluded.{c}, participants.{c})" for c in updates.fill]
+        sets += ["facts_as_of = excluded.facts_as_of", "updated_batch_id = excluded.updated_batch_id"]
+        with self._visible("new_facts", facts):
+            self._exec(
+                f"""
+                INSERT INTO participants BY NAME SELECT * FROM new_facts
+                ON CONFLICT (plan_id, employee_id) DO UPDATE SET {", ".join(sets)}
+                WHERE excluded.facts_as_of >= participants.facts_as_of
+                """
+            )
 
     def _in_transaction(self, work) -> None:
         self._exec("BEGIN TRANSACTION")
@@ -296,6 +330,7 @@ class Ledger:
         rejections: pl.DataFrame,
         notices: pl.DataFrame,
         events: pl.DataFrame,
+        payroll_updates: ParticipantUpdates,
     ) -> None:
         self._insert_batch(b)
         plan, batch_id = pl.lit(b.plan_id), pl.lit(b.batch_id)
@@ -333,7 +368,6 @@ class Ledger:
             .group_by("employee_id", maintain_order=True)
             .last()
             .select(
-                plan.alias("plan_id"),
                 "employee_id",
                 "date_of_birth",
                 "hire_date",
@@ -344,27 +378,9 @@ class Ledger:
                 "last_name",
                 _dec("ownership_bp", 5).alias("ownership_pct"),
                 pl.col("pay_date").alias("facts_as_of"),
-                batch_id.alias("updated_batch_id"),
             )
         )
-        with self._visible("new_facts", facts):
-            self._exec(
-                """
-                INSERT INTO participants SELECT * FROM new_facts
-                ON CONFLICT (plan_id, employee_id) DO UPDATE SET
-                    date_of_birth = excluded.date_of_birth,
-                    hire_date = excluded.hire_date,
-                    termination_date = excluded.termination_date,
-                    termination_reason = excluded.termination_reason,
-                    ssn_last4 = coalesce(excluded.ssn_last4, participants.ssn_last4),
-                    first_name = coalesce(excluded.first_name, participants.first_name),
-                    last_name = coalesce(excluded.last_name, participants.last_name),
-                    ownership_pct = coalesce(excluded.ownership_pct, participants.ownership_pct),
-                    facts_as_of = excluded.facts_as_of,
-                    updated_batch_id = excluded.updated_batch_id
-                WHERE excluded.facts_as_of >= participants.facts_as_of
-                """
-            )
+        self._upsert_participants(b, facts, payroll_updates)
         self._insert_rejections(b, rejections)
         self._insert_notices(b, notices)
         self._insert_limit_events(b, events)
@@ -409,13 +425,14 @@ class Ledger:
             )
 
     def _insert_ledger(self, b: BatchRecord, entries: pl.DataFrame, entry_type: str = "contribution") -> None:
-        """Append entries (``employee_id, effective_date, plan_year, source, amount_cents, line_number``)."""
+        """Append entries (``employee_id, effective_date, plan_year, source, amount_cents, line_number``, and
+        ``entry_type`` when they are not all of type ``entry_type``)."""
         ledger_rows = entries.select(
             pl.lit(b.plan_id).alias("plan_id"),
             "employee_id",
             "effective_date",
-            "plan_year",
-            pl.lit(entry_type).alias("entry_type"),
+            pl.col("plan_year").cast(pl.Int32),
+            pl.col("entry_type") if "entry_type" in entries.columns else pl.lit(entry_type).alias("entry_type"),
             "source",
             _dec("amount_cents").alias("amount"),
             pl.lit(b.batch_id).alias("batch_id"),
@@ -514,6 +531,223 @@ class Ledger:
                 true_up_posted_on=posted_on,
             )
             self._insert_limit_events(b, events)
+
+        self._in_transaction(work)
+
+    # -- census -------------------------------------------------------------------------------------------
+    def post_census(
+        self, b: BatchRecord, rows: pl.DataFrame, updates: ParticipantUpdates, rejections: pl.DataFrame
+    ) -> None:
+        """A census file's accepted rows (participant columns, ``ownership_bp``, ``facts_as_of``,
+        ``line_number``) into ``census_lines`` and ``participants``, with its
+        batch and rejections: one transaction."""
+        lines = rows.with_columns(
+            pl.lit(b.plan_id).alias("plan_id"),
+            pl.lit(b.batch_id).alias("batch_id"),
+            pl.col("line_number").cast(pl.Int32),
+            _dec("ownership_bp", 5).alias("ownership_pct"),
+        ).drop("ownership_bp")
+        facts = lines.sort("line_number").drop("plan_id", "batch_id", "line_number")
+
+        def work() -> None:
+            self._insert_batch(b)
+            self._append("census_lines", lines)
+            self._upsert_participants(b, facts, updates)
+            self._insert_rejections(b, rejections)
+
+        self._in_transaction(work)
+
+    def known_participants(self, plan_id: str, employee_ids: pl.Series) -> pl.Series:
+        """The ids among ``employee_ids`` that ``participants`` holds for the plan."""
+        with self._visible("wanted_ids", employee_ids.unique().to_frame("employee_id")):
+            return self.frame(
+                "SELECT p.employee_id FROM participants p SEMI JOIN wanted_ids w USING (employee_id) "
+                "WHERE p.plan_id = ?",
+                [plan_id],
+            )["employee_id"]
+
+    # -- balance statements ---------------------------------------------------------------------------------
+    def latest_statements(self, plan_id: str, keys: pl.DataFrame) -> pl.DataFrame:
+        """The newest imported statement date per (employee_id, source) of ``keys`` (``latest_as_of_date``)."""
+        with self._visible("wanted_keys", keys.select("employee_id", "source").unique()):
+            return self.frame(
+                """
+                SELECT s.employee_id, s.source, max(s.as_of_date) AS latest_as_of_date
+                FROM balance_statements s
+                SEMI JOIN wanted_keys k ON s.employee_id = k.employee_id AND s.source = k.source
+                WHERE s.plan_id = ?
+                GROUP BY ALL
+                """,
+                [plan_id],
+            )
+
+    def balances_on(self, plan_id: str, keys: pl.DataFrame) -> pl.DataFrame:
+        """Per (employee_id, source, as_of_date) of ``keys``: the ledger's balance from entries dated on or
+        before that day (``ledger_balance_cents``) and whether there are any (``has_entries``)."""
+        with self._visible("wanted_keys", keys.select("employee_id", "source", "as_of_date").unique()):
+            return self.frame(
+                f"""
+                SELECT k.employee_id, k.source, k.as_of_date,
+                       {_cents("sum(l.amount)", "ledger_balance_cents")}, true AS has_entries
+                FROM wanted_keys k
+                JOIN ledger l
+                  ON l.employee_id = k.employee_id AND l.source = k.source AND l.effective_date <= k.as_of_date
+                WHERE l.plan_id = ?
+                GROUP BY ALL
+                """,
+                [plan_id],
+            )
+
+    def post_balances(self, b: BatchRecord, statements: pl.DataFrame, rejections: pl.DataFrame) -> None:
+        """A balances file: its statements, the ledger entries that make the ledger agree with them, its
+        rejections and batch row, in one transaction."""
+        entries = statements.filter(pl.col("amount_cents") != 0).select(
+            "employee_id",
+            pl.col("as_of_date").alias("effective_date"),
+            pl.col("as_of_date").dt.year().alias("plan_year"),
+            "entry_type",
+            "source",
+            "amount_cents",
+            "line_number",
+        )
+        rows = statements.select(
+            pl.lit(b.plan_id).alias("plan_id"),
+            "employee_id",
+            "source",
+            "as_of_date",
+            _dec("statement_balance_cents").alias("statement_balance"),
+            _dec("ledger_balance_cents").alias("ledger_balance"),
+            _dec("amount_cents").alias("amount"),
+            "entry_type",
+            pl.lit(b.batch_id).alias("batch_id"),
+            pl.col("line_number").cast(pl.Int32),
+        )
+
+        def work() -> None:
+            self._insert_batch(b)
+            self._append("balance_statements", rows)
+            self._insert_ledger(b, entries)
+            self._insert_rejections(b, rejections)
+
+        self._in_transaction(work)
+
+    # -- terminations ---------------------------------------------------------------------------------------
+    def pending_terminations(self, plan_id: str, as_of: date) -> pl.DataFrame:
+        """People whose termination date is on or before ``as_of`` and not processed yet: no termination of
+        theirs was processed, or they were rehired (hire date after the last one processed) and left again."""
+        return self.frame(
+            """
+            WITH done AS (
+                SELECT employee_id, max(termination_date) AS last_processed
+                FROM terminations WHERE plan_id = ? GROUP BY ALL
+            )
+            SELECT p.employee_id, p.date_of_birth, p.hire_date, p.termination_date, p.termination_reason,
+                   p.prior_vesting_years
+            FROM participants p
+            LEFT JOIN done d USING (employee_id)
+            WHERE p.plan_id = ? AND p.termination_date <= ?
+              AND (d.last_processed IS NULL OR p.hire_date > d.last_processed)
+            ORDER BY p.employee_id
+            """,
+            [plan_id, plan_id, as_of],
+        )
+
+    def termination_changes(self, plan_id: str) -> pl.DataFrame:
+        """Processed terminations that the participant facts no longer agree with and that were not reported
+        yet: the date changed, or was withdrawn (``current_termination_date`` null, e.g. a rehire)."""
+        return self.frame(
+            """
+            WITH last_done AS (
+                SELECT employee_id, arg_max(termination_date, termination_date) AS processed_date,
+                       arg_max(forfeited_amount, termination_date) AS forfeited_amount
+                FROM terminations WHERE plan_id = ? GROUP BY ALL
+            ),
+            changed AS (
+                SELECT d.employee_id, d.processed_date, d.forfeited_amount,
+                       p.termination_date AS current_termination_date, p.hire_date
+                FROM last_done d
+                JOIN participants p ON p.plan_id = ? AND p.employee_id = d.employee_id
+                WHERE p.termination_date IS NULL
+                   OR (p.termination_date <> d.processed_date AND p.hire_date <= d.processed_date)
+            )
+            SELECT c.*
+            FROM changed c
+            WHERE NOT EXISTS (
+                SELECT 1 FROM termination_reports r
+                WHERE r.plan_id = ? AND r.employee_id = c.employee_id AND r.processed_date = c.processed_date
+                  AND r.current_termination_date IS NOT DISTINCT FROM c.current_termination_date
+            )
+            ORDER BY c.employee_id
+            """,
+            [plan_id, plan_id, plan_id],
+        )
+
+    def employer_balances(self, plan_id: str, employee_ids: pl.Series) -> pl.DataFrame:
+        """Each person's ledger balance per employer source (all entry types: contributions and earnings)."""
+        with self._visible("wanted_ids", employee_ids.unique().to_frame("employee_id")):
+            return self.frame(
+                f"""
+                SELECT l.employee_id, l.source, {_cents("sum(l.amount)", "balance_cents")}
+                FROM ledger l SEMI JOIN wanted_ids w USING (employee_id)
+                WHERE l.plan_id = ? AND l.source IN ('match', 'match_true_up', 'nonelective')
+                GROUP BY ALL
+                ORDER BY ALL
+                """,
+                [plan_id],
+            )
+
+    def hours_by_year(self, plan_id: str, employee_ids: pl.Series) -> pl.DataFrame:
+        """Payroll hours per person and calendar year (``hours_worked_hundredths``)."""
+        with self._visible("wanted_ids", employee_ids.unique().to_frame("employee_id")):
+            return self.frame(
+                f"""
+                SELECT t.employee_id, t.plan_year::INTEGER AS plan_year,
+                       {_cents("t.hours_worked", "hours_worked_hundredths")}
+                FROM ytd_totals t SEMI JOIN wanted_ids w USING (employee_id)
+                WHERE t.plan_id = ?
+                """,
+                [plan_id],
+            )
+
+    def post_terminations(
+        self, b: BatchRecord, rows: pl.DataFrame, entries: pl.DataFrame, changes: pl.DataFrame, notices: pl.DataFrame,
+        processed_on: date,
+    ) -> None:
+        """Terminations processed on ``processed_on``, their forfeiture entries, and the changes to earlier
+        terminations reported (notices): one transaction."""
+        terminations = rows.select(
+            pl.lit(b.plan_id).alias("plan_id"),
+            "employee_id",
+            "termination_date",
+            "termination_reason",
+            "years_of_service",
+            _dec("vested_bp", 5).alias("vested_pct"),
+            "vesting_basis",
+            _dec("employer_balance_cents").alias("employer_balance"),
+            _dec("vested_employer_balance_cents").alias("vested_employer_balance"),
+            _dec("forfeited_cents").alias("forfeited_amount"),
+            pl.lit(processed_on, pl.Date).alias("processed_on"),
+            pl.lit(b.batch_id).alias("batch_id"),
+        )
+        ledger_rows = entries.select(
+            "employee_id",
+            pl.lit(processed_on, pl.Date).alias("effective_date"),
+            pl.lit(processed_on.year).alias("plan_year"),
+            "source",
+            "amount_cents",
+            pl.lit(None, pl.Int32).alias("line_number"),
+        )
+        reports = changes.select(
+            pl.lit(b.plan_id).alias("plan_id"), "employee_id", "processed_date", "current_termination_date",
+            pl.lit(processed_on, pl.Date).alias("reported_on"), pl.lit(b.batch_id).alias("batch_id"),
+        )
+
+        def work() -> None:
+            self._insert_batch(b)
+            self._append("terminations", terminations)
+            self._insert_ledger(b, ledger_rows, entry_type="forfeiture")
+            self._append("termination_reports", reports)
+            self._insert_notices(b, notices)
 
         self._in_transaction(work)
 

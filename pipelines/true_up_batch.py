@@ -10,7 +10,7 @@ from datetime import date
 import polars as pl
 
 from pipelines.ledger import BatchRecord, Ledger
-from pipelines.payroll_batch import FileResult, _now
+from pipelines.file_batch import FileResult, now
 from pipelines.rules.true_up import compute_true_up
 from schemas.plan import PlanConfig
 
@@ -21,7 +21,7 @@ def post_true_up(
     ledger: Ledger, *, plan_id: str, plan: PlanConfig, plan_year: int, as_of: date, run_id: str, limits: pl.DataFrame
 ) -> FileResult:
     """Compute and post the ``plan_year`` true-up for everyone not yet trued up; effective on ``as_of``."""
-    started = _now()
+    started = now()
     name = f"{plan_id}/true-up/{plan_year}"
     annual = ledger.true_up_candidates(plan_id, plan_year)
     if annual.height == 0:
@@ -48,7 +48,7 @@ def post_true_up(
     )
     record = BatchRecord(
         batch_id, run_id, plan_id, FILE_KIND, name, hashlib.sha256(batch_id.encode()).hexdigest(),
-        results.height, results.height, 0, 0, "posted", None, started, _now(),
+        results.height, results.height, 0, 0, "posted", None, started, now(),
     )
     ledger.post_true_up(record, results, entries, events, as_of)
     posted = int(entries["amount_cents"].sum()) if entries.height else 0

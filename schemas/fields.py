@@ -13,7 +13,11 @@ pct         0–100, at most 2 decimals                     ``<name>_bp`` Int64 
 hours       a number ≥ 0, at most 2 decimals              ``<name>_hundredths`` Int64
 ssn         ``123-45-6789`` or ``123456789``              ``ssn_last4`` Utf8 (the rest is dropped)
 enum        one of the listed values                      ``<name>`` Utf8
+bool        ``true`` or ``false`` (any letter case)       ``<name>`` Boolean
+count       a whole number 0–99                           ``<name>`` Int32
 ==========  ===========================================  ====================================
+
+One dictionary per file kind: :data:`PAYROLL_FIELDS`, :data:`CENSUS_FIELDS`, :data:`BALANCE_FIELDS`.
 """
 
 from __future__ import annotations
@@ -21,6 +25,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 TERMINATION_REASONS: tuple[str, ...] = ("voluntary", "involuntary", "retirement", "death", "disability")
+
+#: Sources an employee's own money sits in: always 100% vested (IRC §411(a)(1)).
+EMPLOYEE_SOURCES: tuple[str, ...] = ("pretax", "roth", "pretax_catchup", "roth_catchup", "rollover")
+#: Employer sources: vested by the plan's schedule (IRC §411(a)(2)).
+EMPLOYER_SOURCES: tuple[str, ...] = ("match", "match_true_up", "nonelective")
+#: Every ledger source a balance statement may name.
+BALANCE_SOURCES: tuple[str, ...] = EMPLOYEE_SOURCES + EMPLOYER_SOURCES
 
 #: Largest money amount accepted in one field: $9,999,999,999.99 (10 integer digits). Anything larger in a
 #: single paycheck is a data error, and the bound keeps every intermediate product well inside Int64/Int128.
@@ -40,6 +51,7 @@ class Field:
     default_from : for an optional money column, the column whose value it takes when empty.
     is_personal : personal data; its values are masked in rejections and never logged.
     choices : allowed values for an ``enum`` field.
+    default : the typed value an absent column or empty cell takes (``None``: stays null).
     """
 
     name: str
@@ -49,6 +61,7 @@ class Field:
     default_from: str | None = None
     is_personal: bool = False
     choices: tuple[str, ...] = ()
+    default: int | bool | None = None
 
     @property
     def typed_name(self) -> str:
@@ -67,7 +80,8 @@ PAYROLL_FIELDS: tuple[Field, ...] = (
     Field("pay_date", "date", True, "Check date; its calendar year decides every annual limit."),
     Field("gross_pay", "money", True, "Gross pay for the period, dollars."),
     Field("pretax_deferral_pct", "pct", True, "Percent of plan compensation elected as pre-tax deferral."),
-    Field("roth_deferral_pct", "pct", False, "Percent of plan compensation elected as Roth deferral (default 0)."),
+    Field("roth_deferral_pct", "pct", False, "Percent of plan compensation elected as Roth deferral (default 0).",
+          default=0),
     Field(
         "plan_compensation",
         "money",
@@ -78,7 +92,8 @@ PAYROLL_FIELDS: tuple[Field, ...] = (
     Field("termination_date", "date", False, "Date employment ended."),
     Field("termination_reason", "enum", False, "Why employment ended.", choices=TERMINATION_REASONS),
     Field("hours_worked", "hours", False, "Hours worked in the period."),
-    Field("loan_repayment", "money", False, "Plan-loan repayment withheld this period, dollars (default 0)."),
+    Field("loan_repayment", "money", False, "Plan-loan repayment withheld this period, dollars (default 0).",
+          default=0),
     Field("ssn", "ssn", False, "Social Security number; only its last four digits are kept.", is_personal=True),
     Field("first_name", "text", False, "Given name.", is_personal=True),
     Field("last_name", "text", False, "Family name.", is_personal=True),
@@ -87,3 +102,28 @@ PAYROLL_FIELDS: tuple[Field, ...] = (
 )
 
 PAYROLL_FIELDS_BY_NAME: dict[str, Field] = {f.name: f for f in PAYROLL_FIELDS}
+
+CENSUS_FIELDS: tuple[Field, ...] = (
+    Field("employee_id", "text", True, "The employer's id for the person, as in payroll files."),
+    Field("date_of_birth", "date", True, "Date of birth; decides catch-up, normal retirement age and RMDs."),
+    Field("hire_date", "date", True, "Date of (latest) hire; elapsed-time vesting service counts from it."),
+    Field("termination_date", "date", False, "Date employment ended; empty means employed (a rehire withdraws it)."),
+    Field("termination_reason", "enum", False, "Why employment ended.", choices=TERMINATION_REASONS),
+    Field("ownership_pct", "pct", False, "Percent of the employer the person owns."),
+    Field("ssn", "ssn", False, "Social Security number; only its last four digits are kept.", is_personal=True),
+    Field("first_name", "text", False, "Given name.", is_personal=True),
+    Field("last_name", "text", False, "Family name.", is_personal=True),
+    Field("prior_vesting_years", "count", False, "Years of vesting service credited before the plan's records."),
+    Field("spouse_date_of_birth", "date", False, "Spouse's date of birth (RMDs).", is_personal=True),
+    Field("spouse_is_sole_beneficiary", "bool", False, "The spouse is the sole beneficiary (RMDs)."),
+)
+
+BALANCE_FIELDS: tuple[Field, ...] = (
+    Field("employee_id", "text", True, "The employer's id for the person, as in payroll and census files."),
+    Field("as_of_date", "date", True, "The date the statement's balance is as of."),
+    Field("source", "enum", True, "The money source the balance is held in.", choices=BALANCE_SOURCES),
+    Field("balance", "money", True, "The statement's balance in that source on as_of_date, dollars."),
+)
+
+FIELDS_BY_NAME: dict[str, Field] = {f.name: f for f in (*PAYROLL_FIELDS, *CENSUS_FIELDS, *BALANCE_FIELDS)}
+"""Every input column by name; a name means the same thing in every file kind that has it."""

@@ -30,6 +30,7 @@ _PCT_RE = r"^[0-9]{1,3}(\.[0-9]{1,2})?$"
 _PCT_0_100_RE = r"^(100(\.0{1,2})?|[0-9]{1,2}(\.[0-9]{1,2})?)$"
 _HOURS_RE = r"^[0-9]{1,5}(\.[0-9]{1,2})?$"
 _SSN_RE = r"^[0-9]{3}-?[0-9]{2}-?[0-9]{4}$"
+_COUNT_RE = r"^[0-9]{1,2}$"
 #: Years 1900-2199 only: year 0 and the like are not real payroll dates and break date arithmetic.
 _DATE_RE = r"^(19|20|21)[0-9]{2}-[0-9]{2}-[0-9]{2}$"
 
@@ -120,11 +121,22 @@ def _checks_for(field: Field) -> list[pa.Check]:
                 f"not one of {', '.join(field.choices)}",
             )
         ]
+    if field.kind == "bool":
+        return [
+            _value_check(
+                field, col.str.to_lowercase().is_in(["true", "false"]), RowReject.BAD_FORMAT, "not true or false"
+            )
+        ]
+    if field.kind == "count":
+        return [
+            _value_check(field, col.str.contains(_COUNT_RE), RowReject.BAD_FORMAT, "not a whole number from 0 to 99")
+        ]
     raise ValueError(f"field {field.name!r} has unknown kind {field.kind!r}")
 
 
 def text_schema(columns: Iterable[str], fields: tuple[Field, ...] = PAYROLL_FIELDS) -> pa.DataFrameSchema:
-    """Stage-1 schema for the columns present in a file, all read as text (empty cells are null)."""
+    """Stage-1 schema for the columns present in a file of any kind, all read as text (empty cells are
+    null); ``fields`` is that kind's field dictionary."""
     present = set(columns)
     return pa.DataFrameSchema(
         {
@@ -157,11 +169,30 @@ def age_at(on: pl.Expr, born: pl.Expr) -> pl.Expr:
     return (on.dt.year() - born.dt.year() - before_birthday.cast(pl.Int32)).cast(pl.Int32)
 
 
-def _row_check(ok: pl.Expr, reason: RowReject, column: str, message: str) -> pa.Check:
+def row_check(ok: pl.Expr, reason: RowReject, column: str, message: str) -> pa.Check:
+    """A stage-2 check over a typed frame; a null (a value the row does not have) passes."""
     def check(data: pa.PolarsData) -> pl.LazyFrame:
         return data.lazyframe.select(ok.fill_null(True).alias("ok"))
 
     return pa.Check(check, error=error_tag(reason, column, message))
+
+
+def termination_checks() -> list[pa.Check]:
+    """Checks on a row's termination facts, shared by payroll and census files."""
+    return [
+        row_check(
+            pl.col("termination_date") >= pl.col("hire_date"),
+            RowReject.TERMINATION_BEFORE_HIRE,
+            "termination_date",
+            "termination_date is before hire_date",
+        ),
+        row_check(
+            pl.col("termination_reason").is_null() | pl.col("termination_date").is_not_null(),
+            RowReject.REASON_WITHOUT_DATE,
+            "termination_reason",
+            "termination_reason given without termination_date",
+        ),
+    ]
 
 
 def row_schema(limit_years: Iterable[int]) -> pa.DataFrameSchema:
@@ -173,37 +204,26 @@ def row_schema(limit_years: Iterable[int]) -> pa.DataFrameSchema:
     age = age_at(pl.col("pay_date"), pl.col("date_of_birth"))
     return pa.DataFrameSchema(
         checks=[
-            _row_check(
+            row_check(
                 pl.col("pretax_deferral_bp") + pl.col("roth_deferral_bp") <= 10_000,
                 RowReject.PCT_SUM_OVER_100,
                 "roth_deferral_pct",
                 "pretax_deferral_pct + roth_deferral_pct is more than 100",
             ),
-            _row_check(
+            row_check(
                 pl.col("pay_date") >= pl.col("hire_date"),
                 RowReject.PAY_BEFORE_HIRE,
                 "pay_date",
                 "pay_date is before hire_date",
             ),
-            _row_check(
+            row_check(
                 age.is_between(MIN_AGE_AT_PAY_DATE, MAX_AGE_AT_PAY_DATE),
                 RowReject.AGE_OUT_OF_RANGE,
                 "date_of_birth",
                 f"age at pay_date is under {MIN_AGE_AT_PAY_DATE} or over {MAX_AGE_AT_PAY_DATE}",
             ),
-            _row_check(
-                pl.col("termination_date") >= pl.col("hire_date"),
-                RowReject.TERMINATION_BEFORE_HIRE,
-                "termination_date",
-                "termination_date is before hire_date",
-            ),
-            _row_check(
-                pl.col("termination_reason").is_null() | pl.col("termination_date").is_not_null(),
-                RowReject.REASON_WITHOUT_DATE,
-                "termination_reason",
-                "termination_reason given without termination_date",
-            ),
-            _row_check(
+            *termination_checks(),
+            row_check(
                 pl.col("pay_date").dt.year().is_in(years),
                 RowReject.NO_LIMITS_FOR_YEAR,
                 "pay_date",

@@ -129,6 +129,57 @@ class NonelectiveConfig(_Strict):
         return int(self.pct * 100)
 
 
+#: The least generous schedules IRC §411(a)(2)(B) allows for employer contributions, by completed years of
+#: service: a 3-year cliff, or 2-to-6-year graded. A plan's schedule must be at least one of them at every year.
+CLIFF_3_YEAR_PCT: tuple[int, ...] = (0, 0, 0, 100)
+GRADED_2_TO_6_YEAR_PCT: tuple[int, ...] = (0, 0, 20, 40, 60, 80, 100)
+
+
+def pct_after(schedule: tuple[Decimal, ...] | tuple[int, ...], years: int) -> Decimal:
+    """The vested percent after ``years`` completed years: the schedule's last value holds."""
+    return Decimal(schedule[min(years, len(schedule) - 1)])
+
+
+class VestingConfig(_Strict):
+    """How employer money (match, true-up, nonelective) vests; employee money is always 100% vested.
+
+    ``schedule[n]`` is the vested percent after ``n`` completed years of vesting service; the last value
+    holds. ``method`` counts service as completed years from hire to termination (``"elapsed"``) or as
+    calendar years with at least 1,000 payroll hours (``"hours"``). A participant who dies, becomes disabled or
+    has reached ``normal_retirement_age`` when employment ends is 100% vested.
+    """
+
+    schedule: tuple[Percent, ...] = Field(default=(Decimal(100),), min_length=1, max_length=50, strict=False)
+    method: Literal["elapsed", "hours"] = "elapsed"
+    #: IRC §411(a)(8): normal retirement age may not be later than 65 (the 5th-anniversary-of-participation
+    #: alternative is not modelled).
+    normal_retirement_age: int = Field(default=65, ge=18, le=65)
+
+    @field_validator("schedule")
+    @classmethod
+    def _legal(cls, schedule: tuple[Decimal, ...]) -> tuple[Decimal, ...]:
+        for value in schedule:
+            if not Decimal(0) <= value <= Decimal(100):
+                raise ValueError("every vested percent must be between 0 and 100")
+            _two_places(value)
+        if any(later < earlier for earlier, later in zip(schedule, schedule[1:])):
+            raise ValueError("vested percents must not decrease with service")
+        years = range(len(GRADED_2_TO_6_YEAR_PCT) + len(schedule))
+        meets_cliff = all(pct_after(schedule, n) >= pct_after(CLIFF_3_YEAR_PCT, n) for n in years)
+        meets_graded = all(pct_after(schedule, n) >= pct_after(GRADED_2_TO_6_YEAR_PCT, n) for n in years)
+        if not (meets_cliff or meets_graded):
+            raise ValueError(
+                "less generous than IRC 411(a)(2)(B) allows for employer contributions: the schedule must be at "
+                "least a 3-year cliff [0, 0, 0, 100] or 2-to-6-year graded [0, 0, 20, 40, 60, 80, 100] at every "
+                "year of service"
+            )
+        return schedule
+
+    def pct_bp_after(self, years: int) -> int:
+        """The schedule's vested percent after ``years`` completed years, in basis points."""
+        return int(pct_after(self.schedule, years) * 100)
+
+
 class PlanConfig(_Strict):
     plan_id: str = Field(pattern=r"^[A-Za-z0-9_-]{1,64}$")
     name: str = Field(min_length=1)
@@ -136,6 +187,7 @@ class PlanConfig(_Strict):
     catch_up: CatchUpConfig = CatchUpConfig()
     true_up: TrueUpConfig = TrueUpConfig()
     nonelective: NonelectiveConfig = NonelectiveConfig()
+    vesting: VestingConfig = VestingConfig()
 
 
 def _describe(err: dict) -> str:

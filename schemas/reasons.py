@@ -6,7 +6,8 @@ is checked in stages, and a row is rejected with every reason of the first stage
 0. the record itself: the header's number of fields, quotes that close;
 1. each value on its own (missing, negative, unparseable, out of range, not an allowed choice);
 2. the row's values together (percent sum, dates against each other, age, a limits row for the year);
-3. the row against other rows (duplicate in the file, already posted from another file).
+3. the row against other rows and the database (duplicate in the file, already posted from another file; for
+   balance statements: a person the plan does not know, a statement not newer than one already imported).
 
 A row's reasons all go to the ``rejections`` table; ``batches.rows_rejected`` counts rejected lines.
 """
@@ -47,8 +48,11 @@ class RowReject(str, Enum):
     TERMINATION_BEFORE_HIRE = "termination_before_hire"
     REASON_WITHOUT_DATE = "termination_reason_without_date"
     NO_LIMITS_FOR_YEAR = "no_irs_limits_for_year"
+    STATEMENT_AFTER_AS_OF = "statement_after_as_of"
     DUPLICATE_IN_FILE = "duplicate_in_file"
     ALREADY_POSTED = "already_posted"
+    UNKNOWN_PARTICIPANT = "unknown_participant"
+    STATEMENT_NOT_NEWER = "statement_not_newer"
 
 
 ROW_REJECT_STAGE: dict[RowReject, int] = {
@@ -66,6 +70,9 @@ ROW_REJECT_STAGE: dict[RowReject, int] = {
     RowReject.TERMINATION_BEFORE_HIRE: 2,
     RowReject.REASON_WITHOUT_DATE: 2,
     RowReject.NO_LIMITS_FOR_YEAR: 2,
+    RowReject.STATEMENT_AFTER_AS_OF: 2,
     RowReject.DUPLICATE_IN_FILE: 3,
     RowReject.ALREADY_POSTED: 3,
+    RowReject.UNKNOWN_PARTICIPANT: 3,
+    RowReject.STATEMENT_NOT_NEWER: 3,
 }

@@ -12,7 +12,8 @@ import pytest
 
 from pipelines.ledger import Ledger
 from pipelines.limits import load_irs_limits
-from pipelines.payroll_batch import FileResult, process_payroll_file
+from pipelines.file_batch import FileResult
+from pipelines.payroll_batch import process_payroll_file
 from schemas.plan import PlanConfig, parse_plan_text
 
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")  # no network here; keep the logs quiet

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from pipelines.ledger import Ledger
-from pipelines.payroll_batch import FileResult
+from pipelines.file_batch import FileResult
 from tests.conftest import COLUMNS, make_csv, row
 
 CORPUS = Path(__file__).resolve().parent.parent / "fixtures" / "malformed"

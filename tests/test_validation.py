@@ -5,7 +5,7 @@ from __future__ import annotations
 import polars as pl
 import pytest
 
-from pipelines.ingest import read_payroll_bytes, validate_payroll
+from pipelines.ingest import read_csv_bytes, validate_payroll
 from schemas.reasons import FileReject, RowReject
 from tests.conftest import COLUMNS, make_csv, row
 
@@ -13,7 +13,7 @@ YEARS = list(range(2018, 2027))
 
 
 def reasons(rows: list[dict[str, str]], columns=COLUMNS) -> list[tuple[int, str, str]]:
-    read = read_payroll_bytes(make_csv(rows, columns))
+    read = read_csv_bytes(make_csv(rows, columns))
     assert read.error is None, read.error
     v = validate_payroll(read.text, YEARS)
     assert v.accepted.height + v.rows_rejected == read.rows_read
@@ -82,7 +82,7 @@ def test_duplicate_employee_and_pay_date_rejects_every_copy():
 
 
 def test_optional_columns_may_be_absent_and_default():
-    read = read_payroll_bytes(make_csv([row(gross_pay="1500.50")], COLUMNS[:6]))
+    read = read_csv_bytes(make_csv([row(gross_pay="1500.50")], COLUMNS[:6]))
     v = validate_payroll(read.text, YEARS)
     # plan_compensation defaults to gross pay, Roth % and loan repayment to 0.
     assert v.accepted.select("plan_compensation_cents", "roth_deferral_bp", "loan_repayment_cents").row(0) == (
@@ -91,12 +91,12 @@ def test_optional_columns_may_be_absent_and_default():
 
 
 def test_empty_plan_compensation_cell_defaults_to_gross_pay():
-    read = read_payroll_bytes(make_csv([row(gross_pay="1500.50", plan_compensation="")]))
+    read = read_csv_bytes(make_csv([row(gross_pay="1500.50", plan_compensation="")]))
     assert validate_payroll(read.text, YEARS).accepted["plan_compensation_cents"].item() == 150_050
 
 
 def test_values_are_parsed_exactly():
-    read = read_payroll_bytes(
+    read = read_csv_bytes(
         make_csv([row(gross_pay=" 1234.5 ", pretax_deferral_pct="6.25", roth_deferral_pct="0.5")])
     )
     v = validate_payroll(read.text, YEARS)
@@ -105,7 +105,7 @@ def test_values_are_parsed_exactly():
 
 def test_ssn_is_masked_in_rejections_and_kept_as_last_four():
     columns = (*COLUMNS, "ssn", "first_name")
-    read = read_payroll_bytes(make_csv([row(ssn="123-45-6789", first_name="Ada"), row(employee_id="E2", ssn="12-345-678", first_name="Bo")], columns))
+    read = read_csv_bytes(make_csv([row(ssn="123-45-6789", first_name="Ada"), row(employee_id="E2", ssn="12-345-678", first_name="Bo")], columns))
     v = validate_payroll(read.text, YEARS)
     assert v.accepted["ssn_last4"].to_list() == ["6789"]
     assert v.rejections.select("column_name", "value").rows() == [("ssn", "***-**-5678")]
@@ -114,7 +114,7 @@ def test_ssn_is_masked_in_rejections_and_kept_as_last_four():
 
 def test_bom_and_crlf_are_accepted_and_blank_lines_skipped():
     data = make_csv([row(), {}, row(employee_id="E2")], line_end="\r\n", bom=True)
-    read = read_payroll_bytes(data)
+    read = read_csv_bytes(data)
     assert (read.error, read.rows_read, read.blank_lines) == (None, 2, 1)
     # Line numbers count the header as line 1 and keep counting across the blank line.
     assert read.text["line_number"].to_list() == [2, 4]
@@ -137,13 +137,13 @@ def test_bom_and_crlf_are_accepted_and_blank_lines_skipped():
          "duplicate-column", "semicolons", "unclosed-quote-in-header"],
 )
 def test_whole_file_rejections(data, code):
-    read = read_payroll_bytes(data)
+    read = read_csv_bytes(data)
     assert read.error is not None and read.error.code == code
     assert read.text is None
 
 
 def test_whole_file_rejection_still_counts_its_rows():
-    read = read_payroll_bytes(make_csv([row(), row(employee_id="E2")], (*COLUMNS, "bogus")))
+    read = read_csv_bytes(make_csv([row(), row(employee_id="E2")], (*COLUMNS, "bogus")))
     assert (read.error.code, read.rows_read) == (FileReject.UNKNOWN_COLUMN, 2)
 
 
@@ -155,7 +155,7 @@ def malformed_file(*lines: str) -> bytes:
 
 def test_a_row_with_extra_or_missing_fields_is_rejected_alone():
     good = ",".join(row(employee_id="E2").get(c, "") for c in COLUMNS)
-    read = read_payroll_bytes(malformed_file(good + ",EXTRA", good.rsplit(",", 2)[0]))
+    read = read_csv_bytes(malformed_file(good + ",EXTRA", good.rsplit(",", 2)[0]))
     # Lines: 1 header, 2 good, 3 one field too many, 4 two fields short, 5 good.
     assert read.error is None and read.rows_read == 4
     assert read.malformed.select("line_number", "reason_code", "reason").rows() == [
@@ -167,7 +167,7 @@ def test_a_row_with_extra_or_missing_fields_is_rejected_alone():
 
 
 def test_an_unclosed_quote_swallows_the_rest_of_the_file_as_one_rejected_record():
-    read = read_payroll_bytes(malformed_file('"E2,1980-01-01,2020-01-01,2025-01-10,1000.00,5,,,,'))
+    read = read_csv_bytes(malformed_file('"E2,1980-01-01,2020-01-01,2025-01-10,1000.00,5,,,,'))
     assert read.malformed.select("line_number", "reason_code").rows() == [(3, "unclosed_quote")]
     assert read.rows_read == 2 and read.text["line_number"].to_list() == [2]
 
@@ -175,7 +175,7 @@ def test_an_unclosed_quote_swallows_the_rest_of_the_file_as_one_rejected_record(
 def test_line_numbers_are_physical_lines_across_quoted_line_breaks():
     cols = (*COLUMNS, "last_name")
     rows = [row(last_name='"Smith\nJones"'), row(employee_id="E2", gross_pay="-1")]
-    read = read_payroll_bytes(make_csv(rows, cols))
+    read = read_csv_bytes(make_csv(rows, cols))
     # The first record spans lines 2-3 (and a line break is not allowed in a name), so the next is line 4.
     v = validate_payroll(read.text, YEARS)
     assert v.rejections.select("line_number", "column_name", "reason_code").rows() == [
@@ -186,14 +186,14 @@ def test_line_numbers_are_physical_lines_across_quoted_line_breaks():
 
 def test_quoted_commas_are_one_field():
     cols = (*COLUMNS, "last_name")
-    read = read_payroll_bytes(make_csv([row(last_name='"Smith, Jr."')], cols))
+    read = read_csv_bytes(make_csv([row(last_name='"Smith, Jr."')], cols))
     assert read.malformed.height == 0 and read.text["last_name"].to_list() == ["Smith, Jr."]
 
 
 def test_no_message_echoes_raw_text_that_may_hold_an_ssn():
     cols = (*COLUMNS, "ssn")
     data = make_csv([row(ssn='"123-45-6789"x'), row(employee_id="E2", ssn='"123-45-6789')], cols)
-    read = read_payroll_bytes(data)
+    read = read_csv_bytes(data)
     v = validate_payroll(read.text, YEARS, read.malformed)
     everything = str(v.rejections.rows()) + str(read.error)
     assert "6789" not in everything.replace("***-**-6789", "")
@@ -215,12 +215,12 @@ def test_invisible_characters_in_ids_are_rejected():
 
 
 def test_missing_column_error_names_the_column():
-    read = read_payroll_bytes(make_csv([row()], tuple(c for c in COLUMNS if c != "pay_date")))
+    read = read_csv_bytes(make_csv([row()], tuple(c for c in COLUMNS if c != "pay_date")))
     assert (read.error.column, read.error.message) == ("pay_date", "required column 'pay_date' is missing")
 
 
 def test_rejection_carries_line_column_value_reason():
-    read = read_payroll_bytes(make_csv([row(), row(employee_id="E9", gross_pay="-100.00")]))
+    read = read_csv_bytes(make_csv([row(), row(employee_id="E9", gross_pay="-100.00")]))
     rej = validate_payroll(read.text, YEARS).rejections
     assert rej.row(0, named=True) == {
         "line_number": 3, "employee_id": "E9", "column_name": "gross_pay", "value": "-100.00",

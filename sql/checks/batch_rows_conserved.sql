@@ -1,9 +1,16 @@
--- Every row read is posted or rejected, and the audit tables agree with each batch's counts (a payroll batch
--- posts payroll_lines; a true-up batch posts true_ups rows).
+-- Every row read is posted or rejected, and the audit tables agree with each batch's counts: a payroll batch
+-- posts payroll_lines, a census batch census_lines, a balances batch balance_statements, a true-up batch
+-- true_ups rows, a terminations batch terminations rows.
 WITH posted AS (
     SELECT batch_id, count(*) AS n FROM payroll_lines GROUP BY batch_id
     UNION ALL
+    SELECT batch_id, count(*) AS n FROM census_lines GROUP BY batch_id
+    UNION ALL
+    SELECT batch_id, count(*) AS n FROM balance_statements GROUP BY batch_id
+    UNION ALL
     SELECT batch_id, count(*) AS n FROM true_ups GROUP BY batch_id
+    UNION ALL
+    SELECT batch_id, count(*) AS n FROM terminations GROUP BY batch_id
 ),
 rejected AS (
     SELECT batch_id, count(DISTINCT line_number) AS n FROM rejections WHERE line_number IS NOT NULL GROUP BY batch_id

@@ -1,4 +1,6 @@
--- Latest known facts per person: a later pay date's row wins. SSNs are kept as the last four digits only.
+-- Latest known facts per person, from payroll rows (dated by their pay date) and census files (dated by the
+-- run's as-of date): the later-dated facts win, and a later file wins on the same date. A file only changes
+-- the columns it has. SSNs are kept as the last four digits only.
 CREATE TABLE IF NOT EXISTS participants (
     plan_id             VARCHAR NOT NULL,
     employee_id         VARCHAR NOT NULL,
@@ -10,6 +12,10 @@ CREATE TABLE IF NOT EXISTS participants (
     first_name          VARCHAR,
     last_name           VARCHAR,
     ownership_pct       DECIMAL(5, 2),
+    -- years of vesting service credited before the plan's records (census)
+    prior_vesting_years INTEGER,
+    spouse_date_of_birth DATE,
+    spouse_is_sole_beneficiary BOOLEAN,
     facts_as_of         DATE NOT NULL,
     updated_batch_id    VARCHAR NOT NULL,
     PRIMARY KEY (plan_id, employee_id)

@@ -1,0 +1,68 @@
+"""A balances file: a trustee's or prior recordkeeper's statement, posted so the ledger agrees with it.
+
+Rows name a person known to the plan (from a census or payroll file posted before), a source, a date and the
+balance. Each accepted row is kept in ``balance_statements`` and, unless the ledger already agrees, posts one
+entry dated ``as_of_date`` (see :mod:`pipelines.rules.balances`). Rejected at stage 3: a person the plan does
+not know, and a statement not newer than one already imported for the person and source (it would make the
+earlier one untrue; send a newer statement instead).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import polars as pl
+
+from pipelines.file_batch import FileContext, FileResult, MakeBatch, check_conserved, process_file, rejected_rows
+from pipelines.ingest import ReadResult, Validated, reject_rows
+from pipelines.ledger import Ledger
+from pipelines.rules.balances import statement_entries
+from schemas.kinds import BALANCES
+from schemas.plan import PlanConfig
+from schemas.reasons import RowReject
+
+
+def process_balances_file(
+    ledger: Ledger, *, plan_id: str, plan: PlanConfig | None, path: Path, file_name: str, run_id: str,
+    limits: pl.DataFrame, as_of: date,
+) -> FileResult:
+    """Post one balances file (see the module docstring), or reject it, or skip it when handled before."""
+    return process_file(
+        ledger, BALANCES, _post_balances, plan_id=plan_id, plan=plan, path=path, file_name=file_name, run_id=run_id,
+        limits=limits, as_of=as_of,
+    )
+
+
+def _post_balances(ledger: Ledger, ctx: FileContext, read: ReadResult, validated: Validated, batch: MakeBatch) -> FileResult:
+    assert read.text is not None
+    accepted = validated.accepted
+    known = ledger.known_participants(ctx.plan_id, accepted["employee_id"])
+    unknown = accepted.filter(~pl.col("employee_id").is_in(known.implode()))["line_number"]
+    validated = reject_rows(
+        validated, unknown, RowReject.UNKNOWN_PARTICIPANT, "employee_id",
+        "no census or payroll row for this employee_id in this plan: send the census first", read.text, BALANCES,
+    )
+    latest = ledger.latest_statements(ctx.plan_id, validated.accepted)
+    stale = validated.accepted.join(latest, on=["employee_id", "source"], how="inner").filter(
+        pl.col("as_of_date") <= pl.col("latest_as_of_date")
+    )
+    validated = reject_rows(
+        validated, stale["line_number"], RowReject.STATEMENT_NOT_NEWER, "as_of_date",
+        "a statement for this employee_id and source dated on or after this as_of_date was already imported",
+        read.text, BALANCES,
+    )
+    accepted = validated.accepted
+    statements = statement_entries(accepted, ledger.balances_on(ctx.plan_id, accepted))
+    check_conserved(ctx.file_name, read, statements.height, validated.rows_rejected)
+    record = batch("posted", read.rows_read, statements.height, validated.rows_rejected, read.blank_lines, None)
+    ledger.post_balances(record, statements, validated.rejections)
+    posted = statements.filter(pl.col("amount_cents") != 0)
+    totals = dict(
+        posted.with_columns(pl.format("{} {}", "entry_type", "source").alias("what"))
+        .group_by("what").agg(pl.col("amount_cents").sum()).sort("what").iter_rows()
+    )
+    return FileResult(
+        ctx.plan_id, ctx.file_name, "posted", record.batch_id, read.rows_read, statements.height,
+        validated.rows_rejected, None, totals, rejected_rows(validated.rejections),
+    )

@@ -1,0 +1,71 @@
+"""A census file: facts about people (including those no longer on payroll) into ``participants``.
+
+Each accepted row is kept in ``census_lines`` and updates the person's ``participants`` row, dated by the
+run's as-of date: facts dated later win, so a census beats payroll rows paid before it and loses to payroll
+rows paid after it, and of two census files the later one wins. Only the columns the file has change. An
+empty ``termination_date`` in a file that has the column clears the date (a rehire, or a termination sent
+in error): if that termination was already processed, the run reports it (see
+:mod:`pipelines.terminations_batch`).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import polars as pl
+
+from pipelines.file_batch import FileContext, FileResult, MakeBatch, check_conserved, process_file, rejected_rows
+from pipelines.ingest import ReadResult, Validated
+from pipelines.ledger import Ledger, ParticipantUpdates
+from schemas.kinds import CENSUS
+from schemas.plan import PlanConfig
+
+#: Census column -> participants column, for the optional columns a census may carry.
+_OPTIONAL = {
+    "ownership_pct": "ownership_pct",
+    "ssn": "ssn_last4",
+    "first_name": "first_name",
+    "last_name": "last_name",
+    "prior_vesting_years": "prior_vesting_years",
+    "spouse_date_of_birth": "spouse_date_of_birth",
+    "spouse_is_sole_beneficiary": "spouse_is_sole_beneficiary",
+}
+_TERMINATION = ("termination_date", "termination_reason")
+
+
+def census_updates(columns: list[str]) -> ParticipantUpdates:
+    """What a census file with these columns changes for a known person: birth and hire dates always; the
+    termination facts when it has ``termination_date`` (empty clears them); every other column it has, when
+    the row gives a value."""
+    return ParticipantUpdates(
+        replace=("date_of_birth", "hire_date") + (_TERMINATION if "termination_date" in columns else ()),
+        fill=tuple(target for column, target in _OPTIONAL.items() if column in columns),
+    )
+
+
+def process_census_file(
+    ledger: Ledger, *, plan_id: str, plan: PlanConfig | None, path: Path, file_name: str, run_id: str,
+    limits: pl.DataFrame, as_of: date,
+) -> FileResult:
+    """Post one census file (see the module docstring), or reject it, or skip it when handled before."""
+    return process_file(
+        ledger, CENSUS, _post_census, plan_id=plan_id, plan=plan, path=path, file_name=file_name, run_id=run_id,
+        limits=limits, as_of=as_of,
+    )
+
+
+def _post_census(ledger: Ledger, ctx: FileContext, read: ReadResult, validated: Validated, batch: MakeBatch) -> FileResult:
+    assert read.text is not None and ctx.as_of is not None
+    rows = validated.accepted.select(
+        "employee_id", "line_number", "date_of_birth", "hire_date", "termination_date", "termination_reason",
+        "ownership_bp", "ssn_last4", "first_name", "last_name", "prior_vesting_years", "spouse_date_of_birth",
+        "spouse_is_sole_beneficiary", pl.lit(ctx.as_of, pl.Date).alias("facts_as_of"),
+    )
+    check_conserved(ctx.file_name, read, rows.height, validated.rows_rejected)
+    record = batch("posted", read.rows_read, rows.height, validated.rows_rejected, read.blank_lines, None)
+    ledger.post_census(record, rows, census_updates(read.text.columns), validated.rejections)
+    return FileResult(
+        ctx.plan_id, ctx.file_name, "posted", record.batch_id, read.rows_read, rows.height, validated.rows_rejected,
+        rejected=rejected_rows(validated.rejections),
+    )

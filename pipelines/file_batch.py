@@ -1,0 +1,172 @@
+"""One inbox file of any kind, start to finish: hash, skip what was handled before, read, validate, then let
+the kind's handler post it (or record why it was rejected), all in one transaction.
+
+Plain Python over the ledger gateway, so it is tested without Prefect. A kind's handler
+(:mod:`pipelines.payroll_batch`, :mod:`pipelines.census_batch`, :mod:`pipelines.balances_batch`) gets the file
+read and validated against its :class:`~schemas.kinds.FileSpec` and only adds what the kind means.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timezone
+from pathlib import Path
+
+import polars as pl
+
+from pipelines.ingest import REJECTION_SCHEMA, FileError, ReadResult, Validated, read_csv_bytes, validate_rows
+from pipelines.ledger import BatchRecord, Ledger
+from schemas.kinds import FileSpec, ValidationContext
+from schemas.plan import PlanConfig
+from schemas.reasons import FileReject
+
+Rejected = tuple[tuple[int | None, str | None, str | None, str], ...]
+
+
+@dataclass(frozen=True)
+class FileResult:
+    """What happened to one file; ``posted_cents`` totals the ledger amounts posted, by source."""
+
+    plan_id: str
+    file_name: str
+    status: str  # posted | rejected (whole file) | skipped (posted before) | failed (internal error) | not_run
+    batch_id: str | None
+    rows_read: int = 0
+    rows_posted: int = 0
+    rows_rejected: int = 0
+    error: str | None = None
+    posted_cents: dict[str, int] = field(default_factory=dict)
+    #: (line_number, employee_id, column_name, reason) per rejection; values stay in the database only.
+    rejected: Rejected = ()
+    notices: int = 0
+
+
+@dataclass(frozen=True)
+class FileContext:
+    """What every handler may need besides the file: the plan, the IRS limits, the run."""
+
+    plan_id: str
+    plan: PlanConfig
+    file_name: str
+    run_id: str
+    as_of: date | None
+    limits: pl.DataFrame
+
+
+#: A batch row for this file: (status, rows read, posted, rejected, blank lines, error) -> BatchRecord.
+MakeBatch = Callable[[str, int, int, int, int, "str | None"], BatchRecord]
+#: A kind's handler: post the accepted rows (rows read = posted + rejected) and say what happened.
+Handler = Callable[[Ledger, FileContext, ReadResult, Validated, MakeBatch], FileResult]
+
+
+def rejected_rows(rejections: pl.DataFrame) -> Rejected:
+    return tuple(rejections.select("line_number", "employee_id", "column_name", "reason").iter_rows())
+
+
+def now() -> datetime:
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+def batch_id_for(plan_id: str, file_sha256: str, attempt: int, file_kind: str = "payroll") -> str:
+    """Deterministic batch id: the plan, the kind (payroll files carry none), the file's content hash and
+    which attempt at that content."""
+    kind = "" if file_kind == "payroll" else f"{file_kind}-"
+    return f"{plan_id}-{kind}{file_sha256[:16]}-{attempt}"
+
+
+def file_rejection(error: FileError) -> pl.DataFrame:
+    return pl.DataFrame(
+        {
+            "line_number": [None],
+            "employee_id": [None],
+            "column_name": [error.column],
+            "value": [None],
+            "reason_code": [error.code.value],
+            "reason": [error.message],
+        },
+        schema=REJECTION_SCHEMA,
+    )
+
+
+def check_conserved(file_name: str, read: ReadResult, posted: int, rejected: int) -> None:
+    if posted + rejected != read.rows_read:
+        raise AssertionError(f"{file_name}: {read.rows_read} rows read but {posted} + {rejected} accounted")
+
+
+def process_file(
+    ledger: Ledger,
+    spec: FileSpec,
+    handler: Handler,
+    *,
+    plan_id: str,
+    plan: PlanConfig | None,
+    path: Path,
+    file_name: str,
+    run_id: str,
+    limits: pl.DataFrame,
+    as_of: date | None = None,
+) -> FileResult:
+    """Post one file of kind ``spec``, or record why it was rejected, or skip it when its content was handled
+    before. ``plan`` is None when the plan has no plan file: the file is rejected whole."""
+    started = now()
+    data = path.read_bytes()
+    sha = hashlib.sha256(data).hexdigest()
+    skip = _seen_before(ledger.last_outcome(plan_id, spec.kind, sha), has_plan=plan is not None)
+    if skip is not None:
+        return FileResult(plan_id, file_name, "skipped", skip[0], error=skip[1])
+    batch_id = batch_id_for(plan_id, sha, ledger.attempts(plan_id, spec.kind, sha) + 1, spec.kind)
+
+    def batch(status: str, read: int, posted: int, rejected: int, blank: int, error: str | None) -> BatchRecord:
+        return BatchRecord(
+            batch_id, run_id, plan_id, spec.kind, file_name, sha, read, posted, rejected, blank, status, error,
+            started, now(),
+        )
+
+    try:
+        read = read_csv_bytes(data, spec.fields)
+        error = read.error
+        if plan is None:
+            error = FileError(FileReject.NO_PLAN_FILE, f"plan '{plan_id}' has no plan file PLANS/{plan_id}.toml")
+        if error is not None:
+            record = batch("rejected", read.rows_read, 0, read.rows_read, read.blank_lines, error.message)
+            ledger.record_rejected_file(record, file_rejection(error))
+            return FileResult(
+                plan_id, file_name, "rejected", record.batch_id, read.rows_read, 0, read.rows_read, error.message,
+                rejected=rejected_rows(file_rejection(error)),
+            )
+        assert read.text is not None and plan is not None
+        context = FileContext(plan_id, plan, file_name, run_id, as_of, limits)
+        years = tuple(limits["plan_year"].to_list())
+        validated = validate_rows(read.text, spec, ValidationContext(years, as_of), read.malformed)
+        return handler(ledger, context, read, validated, batch)
+    except AssertionError:
+        raise  # a broken invariant of our own: stop the run, never record it as the file's fault
+    except Exception as exc:  # noqa: BLE001 - any other failure rejects this file, with nothing posted
+        # Only the exception's type: its message may quote file content (personal data).
+        message = (
+            f"internal error ({type(exc).__name__}) while processing; nothing from this file was posted and it "
+            "will be tried again on the next run"
+        )
+        error = FileError(FileReject.INTERNAL_ERROR, message)
+        ledger.record_rejected_file(batch("rejected", 0, 0, 0, 0, message), file_rejection(error))
+        return FileResult(plan_id, file_name, "failed", batch_id, error=message, rejected=rejected_rows(file_rejection(error)))
+
+
+def _seen_before(outcome: tuple[str, str, str | None] | None, *, has_plan: bool) -> tuple[str, str] | None:
+    """(batch_id, why) when this content was handled before and handling it again would change nothing.
+
+    Posted content is never posted again. Content rejected whole for what is in it gets the same verdict
+    every time, so it is recorded once, not once a night (which also makes a re-run after a crash reach the
+    same batches as a run that never crashed). A missing plan file may since have been added, and an
+    internal error may not recur: those are tried again.
+    """
+    if outcome is None:
+        return None
+    batch_id, status, reason = outcome
+    if status == "posted":
+        return batch_id, f"already posted as {batch_id}"
+    if reason == FileReject.INTERNAL_ERROR.value or (reason == FileReject.NO_PLAN_FILE.value and has_plan):
+        return None
+    return batch_id, f"rejected before as {batch_id} ({reason}); send a corrected file"

@@ -1,0 +1,154 @@
+"""Vesting on termination: years of service, the vested percent, and the forfeiture of what is not vested.
+
+Pure functions over polars frames. Employee money (pre-tax, Roth, catch-ups, rollovers) is always 100%
+vested and never appears here; each employer source (match, true-up, nonelective) is split into a vested
+part, rounded half-up to the cent, and the forfeited rest, so ``vested + forfeited = balance`` exactly.
+
+Input frames
+------------
+``terminated``: ``employee_id``, ``date_of_birth``, ``hire_date``, ``termination_date``,
+``termination_reason``, ``prior_vesting_years`` (null counts 0).
+``hours``: ``employee_id``, ``plan_year``, ``hours_worked_hundredths`` (payroll hours per calendar year).
+``balances``: ``employee_id``, ``source``, ``balance_cents`` (each employer source's ledger balance).
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from pipelines.money import BP_PER_UNIT, pct_of
+from schemas.fields import EMPLOYER_SOURCES
+from schemas.payroll import age_at
+from schemas.plan import VestingConfig
+
+#: IRC §411(a)(5)(A) / 29 CFR 2530.200b-2: a year of service is a 12-month computation period (here the
+#: calendar year) with at least 1,000 hours of service.
+HOURS_FOR_A_YEAR_OF_SERVICE = 1_000
+FULLY_VESTING_REASONS = ("death", "disability")
+
+TERMINATION_SCHEMA = {
+    "employee_id": pl.Utf8,
+    "termination_date": pl.Date,
+    "termination_reason": pl.Utf8,
+    "years_of_service": pl.Int32,
+    "vested_bp": pl.Int64,
+    "vesting_basis": pl.Utf8,
+    "employer_balance_cents": pl.Int64,
+    "vested_employer_balance_cents": pl.Int64,
+    "forfeited_cents": pl.Int64,
+}
+
+
+def years_of_service(terminated: pl.DataFrame, hours: pl.DataFrame, method: str) -> pl.Series:
+    """Completed years of vesting service at termination, per row of ``terminated``, prior service included.
+
+    ``"elapsed"``: whole years from hire date to termination date (the anniversary itself completes a year).
+    ``"hours"``: calendar years up to the termination year with at least 1,000 payroll hours.
+
+    Examples
+    --------
+    >>> import polars as pl, datetime as dt
+    >>> t = pl.DataFrame({"employee_id": ["A", "B"], "hire_date": [dt.date(2020, 3, 1)] * 2,
+    ...     "termination_date": [dt.date(2023, 2, 28), dt.date(2023, 3, 1)], "prior_vesting_years": [None, 1]})
+    >>> h = pl.DataFrame(schema={"employee_id": pl.Utf8, "plan_year": pl.Int32, "hours_worked_hundredths": pl.Int64})
+    >>> years_of_service(t, h, "elapsed").to_list()  # A: a day short of 3 years; B: 3 years + 1 prior
+    [2, 4]
+    """
+    prior = pl.col("prior_vesting_years").fill_null(0).cast(pl.Int32)
+    if method == "elapsed":
+        service = terminated.select((age_at(pl.col("termination_date"), pl.col("hire_date")) + prior).alias("years"))
+        return service["years"].alias("years_of_service")
+    if method != "hours":
+        raise ValueError(f"unknown vesting method {method!r}")
+    qualifying = (
+        hours.join(terminated.select("employee_id", "termination_date"), on="employee_id", how="inner")
+        .filter(
+            (pl.col("plan_year") <= pl.col("termination_date").dt.year())
+            & (pl.col("hours_worked_hundredths") >= HOURS_FOR_A_YEAR_OF_SERVICE * 100)
+        )
+        .group_by("employee_id")
+        .agg(pl.len().cast(pl.Int32).alias("_years"))
+    )
+    counted = terminated.join(qualifying, on="employee_id", how="left", maintain_order="left")
+    return counted.select((pl.col("_years").fill_null(0) + prior).alias("years_of_service"))["years_of_service"]
+
+
+def vested_percent(terminated: pl.DataFrame, hours: pl.DataFrame, vesting: VestingConfig) -> pl.DataFrame:
+    """``terminated`` with ``years_of_service``, ``vested_bp`` (basis points) and ``vesting_basis``:
+    ``death`` or ``disability`` (100%), ``normal_retirement_age`` (100%: that age reached at termination),
+    else ``schedule``."""
+    years = years_of_service(terminated, hours, vesting.method)
+    last = len(vesting.schedule) - 1
+    schedule_bp = {n: vesting.pct_bp_after(n) for n in range(last + 1)}
+    at_nra = age_at(pl.col("termination_date"), pl.col("date_of_birth")) >= vesting.normal_retirement_age
+    basis = (
+        pl.when(pl.col("termination_reason").is_in(FULLY_VESTING_REASONS))
+        .then(pl.col("termination_reason"))
+        .when(at_nra)
+        .then(pl.lit("normal_retirement_age"))
+        .otherwise(pl.lit("schedule"))
+    )
+    return terminated.with_columns(years).with_columns(
+        basis.alias("vesting_basis"),
+        pl.when(basis == "schedule")
+        .then(pl.col("years_of_service").clip(0, last).replace_strict(schedule_bp, return_dtype=pl.Int64))
+        .otherwise(pl.lit(BP_PER_UNIT, pl.Int64))
+        .alias("vested_bp"),
+    )
+
+
+def compute_forfeitures(
+    terminated: pl.DataFrame, hours: pl.DataFrame, balances: pl.DataFrame, vesting: VestingConfig
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """One row per termination (see ``TERMINATION_SCHEMA``) and the forfeiture amounts per person and employer
+    source (``employee_id``, ``source``, ``amount_cents`` negative; zero amounts are left out).
+
+    Examples
+    --------
+    >>> import polars as pl, datetime as dt
+    >>> from schemas.plan import VestingConfig
+    >>> t = pl.DataFrame({"employee_id": ["A"], "date_of_birth": [dt.date(1980, 1, 1)],
+    ...     "hire_date": [dt.date(2021, 6, 1)], "termination_date": [dt.date(2024, 6, 1)],
+    ...     "termination_reason": ["voluntary"], "prior_vesting_years": [None]})
+    >>> h = pl.DataFrame(schema={"employee_id": pl.Utf8, "plan_year": pl.Int32, "hours_worked_hundredths": pl.Int64})
+    >>> b = pl.DataFrame({"employee_id": ["A"], "source": ["match"], "balance_cents": [100_001]})
+    >>> rows, entries = compute_forfeitures(t, h, b, VestingConfig(schedule=(0, 0, 20, 40, 60, 80, 100)))
+    >>> rows.select("years_of_service", "vested_bp", "vested_employer_balance_cents", "forfeited_cents").row(0)
+    (3, 4000, 40000, 60001)
+    >>> entries.rows()  # 40% of $1,000.01 = $400.004 -> $400.00 vested; $600.01 forfeited
+    [('A', 'match', -60001)]
+    """
+    vested = vested_percent(terminated, hours, vesting)
+    employer = balances.filter(pl.col("source").is_in(EMPLOYER_SOURCES))
+    if employer.filter(pl.col("balance_cents") < 0).height:
+        raise AssertionError("an employer source has a negative balance at termination")
+    split = (
+        employer.join(vested.select("employee_id", "vested_bp"), on="employee_id", how="inner")
+        .with_columns(pct_of(pl.col("balance_cents"), pl.col("vested_bp")).alias("vested_cents"))
+        .with_columns((pl.col("balance_cents") - pl.col("vested_cents")).alias("forfeited_cents"))
+    )
+    per_person = split.group_by("employee_id").agg(
+        pl.col("balance_cents").sum().alias("employer_balance_cents"),
+        pl.col("vested_cents").sum().alias("vested_employer_balance_cents"),
+        pl.col("forfeited_cents").sum(),
+    )
+    rows = (
+        vested.join(per_person, on="employee_id", how="left", maintain_order="left")
+        .with_columns(
+            pl.col(c).fill_null(0)
+            for c in ("employer_balance_cents", "vested_employer_balance_cents", "forfeited_cents")
+        )
+        .select(TERMINATION_SCHEMA.keys())
+        .cast(TERMINATION_SCHEMA)
+        .sort("employee_id")
+    )
+    if rows.filter(
+        pl.col("forfeited_cents") + pl.col("vested_employer_balance_cents") != pl.col("employer_balance_cents")
+    ).height:
+        raise AssertionError("forfeited + vested differs from the employer balance")
+    entries = (
+        split.filter(pl.col("forfeited_cents") != 0)
+        .select("employee_id", "source", (0 - pl.col("forfeited_cents")).alias("amount_cents"))
+        .sort("employee_id", "source")
+    )
+    return rows, entries

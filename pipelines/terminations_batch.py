@@ -1,0 +1,72 @@
+"""Vesting on termination, run by the nightly flow after a plan's files: process every termination dated on or
+before the run's as-of date that was not processed yet, and report processed terminations the facts no longer
+agree with.
+
+Processing computes years of service and the vested percent (:mod:`pipelines.rules.vesting`) and posts the
+non-vested part of each employer source as a negative ``forfeiture`` entry dated the as-of date, with a
+``terminations`` row, in one transaction (a batch of kind ``terminations``). A processed termination whose
+date later changes, or is withdrawn (a rehire), is reported once as a notice and in ``termination_reports``;
+nothing is re-processed or reversed automatically. A rehired person who leaves again (hire date after the
+processed termination) is a new termination and is processed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import date
+
+import polars as pl
+
+from pipelines.file_batch import FileResult, now
+from pipelines.ledger import BatchRecord, Ledger
+from pipelines.rules.vesting import compute_forfeitures
+from schemas.plan import PlanConfig
+
+FILE_KIND = "terminations"
+
+
+def change_notices(changes: pl.DataFrame) -> pl.DataFrame:
+    """One notice per processed termination the participant facts now contradict."""
+    processed = pl.format(
+        "the termination on {} was processed (forfeited {})", pl.col("processed_date"), pl.col("forfeited_amount")
+    )
+    withdrawn = pl.col("current_termination_date").is_null()
+    return changes.select(
+        pl.lit(None, pl.Int32).alias("line_number"),
+        "employee_id",
+        pl.when(withdrawn).then(pl.lit("termination_withdrawn")).otherwise(pl.lit("termination_changed")).alias("code"),
+        pl.when(withdrawn)
+        .then(pl.format("{}; the participant now has no termination date (rehired, or sent in error): it is not "
+                        "reversed or restored automatically", processed))
+        .otherwise(pl.format("{}; the termination date is now {}: not processed again, review its vesting and "
+                             "forfeiture", processed, pl.col("current_termination_date")))
+        .alias("message"),
+    )
+
+
+def process_terminations(ledger: Ledger, *, plan: PlanConfig, as_of: date, run_id: str) -> FileResult | None:
+    """Process the plan's pending terminations and report changed ones; None when there is nothing to do."""
+    started = now()
+    plan_id = plan.plan_id
+    pending = ledger.pending_terminations(plan_id, as_of)
+    changes = ledger.termination_changes(plan_id)
+    if pending.height == 0 and changes.height == 0:
+        return None
+    ids = pending["employee_id"]
+    rows, entries = compute_forfeitures(
+        pending, ledger.hours_by_year(plan_id, ids), ledger.employer_balances(plan_id, ids), plan.vesting
+    )
+    notices = change_notices(changes)
+    name = f"{plan_id}/terminations/{as_of}"
+    batch_id = f"{plan_id}-terminations-{as_of}-{ledger.count_batches(plan_id, name) + 1}"
+    record = BatchRecord(
+        batch_id, run_id, plan_id, FILE_KIND, name, hashlib.sha256(batch_id.encode()).hexdigest(),
+        rows.height, rows.height, 0, 0, "posted", None, started, now(),
+    )
+    ledger.post_terminations(record, rows, entries, changes, notices, as_of)
+    totals = dict(
+        entries.with_columns(pl.format("forfeiture {}", "source").alias("what"))
+        .group_by("what").agg(pl.col("amount_cents").sum()).sort("what").iter_rows()
+    )
+    return FileResult(plan_id, name, "posted", batch_id, rows.height, rows.height, 0, None, totals,
+                      notices=notices.height)
