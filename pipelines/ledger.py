@@ -633,42 +633,36 @@ class Ledger:
 
     # -- terminations ---------------------------------------------------------------------------------------
     def pending_terminations(self, plan_id: str, as_of: date) -> pl.DataFrame:
-        """People whose termination date is on or before ``as_of`` and not processed yet: no termination of
-        theirs was processed, or they were rehired (hire date after the last one processed) and left again."""
+        """People whose termination date is on or before ``as_of`` and who have no processed termination (a
+        later change to a processed one is reported instead: see :meth:`termination_changes`)."""
         return self.frame(
             """
-            WITH done AS (
-                SELECT employee_id, max(termination_date) AS last_processed
-                FROM terminations WHERE plan_id = ? GROUP BY ALL
-            )
             SELECT p.employee_id, p.date_of_birth, p.hire_date, p.termination_date, p.termination_reason,
                    p.prior_vesting_years
             FROM participants p
-            LEFT JOIN done d USING (employee_id)
+            ANTI JOIN (SELECT employee_id FROM terminations WHERE plan_id = ?) d USING (employee_id)
             WHERE p.plan_id = ? AND p.termination_date <= ?
-              AND (d.last_processed IS NULL OR p.hire_date > d.last_processed)
             ORDER BY p.employee_id
             """,
             [plan_id, plan_id, as_of],
         )
 
     def termination_changes(self, plan_id: str) -> pl.DataFrame:
-        """Processed terminations that the participant facts no longer agree with and that were not reported
-        yet: the date changed, or was withdrawn (``current_termination_date`` null, e.g. a rehire)."""
+        """Processed terminations the participant facts no longer agree with, not reported yet: the date
+        changed (a correction, or a new termination after a rehire) or was withdrawn
+        (``current_termination_date`` null)."""
         return self.frame(
             """
-            WITH last_done AS (
-                SELECT employee_id, arg_max(termination_date, termination_date) AS processed_date,
-                       arg_max(forfeited_amount, termination_date) AS forfeited_amount
-                FROM terminations WHERE plan_id = ? GROUP BY ALL
+            WITH processed AS (
+                SELECT employee_id, termination_date AS processed_date, forfeited_amount
+                FROM terminations WHERE plan_id = ?
             ),
             changed AS (
                 SELECT d.employee_id, d.processed_date, d.forfeited_amount,
-                       p.termination_date AS current_termination_date, p.hire_date
-                FROM last_done d
+                       p.termination_date AS current_termination_date
+                FROM processed d
                 JOIN participants p ON p.plan_id = ? AND p.employee_id = d.employee_id
-                WHERE p.termination_date IS NULL
-                   OR (p.termination_date <> d.processed_date AND p.hire_date <= d.processed_date)
+                WHERE p.termination_date IS DISTINCT FROM d.processed_date
             )
             SELECT c.*
             FROM changed c

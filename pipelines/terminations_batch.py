@@ -4,10 +4,11 @@ agree with.
 
 Processing computes years of service and the vested percent (:mod:`pipelines.rules.vesting`) and posts the
 non-vested part of each employer source as a negative ``forfeiture`` entry dated the as-of date, with a
-``terminations`` row, in one transaction (a batch of kind ``terminations``). A processed termination whose
-date later changes, or is withdrawn (a rehire), is reported once as a notice and in ``termination_reports``;
-nothing is re-processed or reversed automatically. A rehired person who leaves again (hire date after the
-processed termination) is a new termination and is processed.
+``terminations`` row, in one transaction (a batch of kind ``terminations``). A person's termination is
+processed once: when the date later changes (a correction, or a new termination after a rehire) or is
+withdrawn (a rehire), the change is reported once, as a notice and in ``termination_reports``, and nothing
+is re-processed or reversed automatically. Service before a rehire, amounts already vested and forfeiture
+restoration need a plan administrator's decision that these files do not carry.
 """
 
 from __future__ import annotations
@@ -38,8 +39,9 @@ def change_notices(changes: pl.DataFrame) -> pl.DataFrame:
         pl.when(withdrawn)
         .then(pl.format("{}; the participant now has no termination date (rehired, or sent in error): it is not "
                         "reversed or restored automatically", processed))
-        .otherwise(pl.format("{}; the termination date is now {}: not processed again, review its vesting and "
-                             "forfeiture", processed, pl.col("current_termination_date")))
+        .otherwise(pl.format("{}; the termination date is now {} (a correction, or a new termination after a "
+                             "rehire): not processed again, review its vesting and forfeiture", processed,
+                             pl.col("current_termination_date")))
         .alias("message"),
     )
 

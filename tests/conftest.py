@@ -12,6 +12,8 @@ import pytest
 
 from pipelines.ledger import Ledger
 from pipelines.limits import load_irs_limits
+from pipelines.balances_batch import process_balances_file
+from pipelines.census_batch import process_census_file
 from pipelines.file_batch import FileResult
 from pipelines.payroll_batch import process_payroll_file
 from schemas.plan import PlanConfig, parse_plan_text
@@ -85,6 +87,25 @@ def post(ledger: Ledger, tmp_path: Path, limits: pl.DataFrame, acme_plan: PlanCo
         return process_payroll_file(
             ledger, plan_id=plan_id, plan=plan, path=path, file_name=f"{plan_id}/payroll/{name}",
             run_id="test-run", limits=limits,
+        )
+
+    return _post
+
+
+@pytest.fixture()
+def post_kind(ledger: Ledger, tmp_path: Path, limits: pl.DataFrame, acme_plan: PlanConfig):
+    """post_kind(kind, name, text, as_of, plan=acme): write INBOX/<plan>/<kind>/<name> (CSV text) and process it
+    with that kind's processor, as the nightly run would on ``as_of`` (an ISO date)."""
+    processors = {"census": process_census_file, "balances": process_balances_file, "payroll": process_payroll_file}
+
+    def _post(kind: str, name: str, text: str, as_of: str, plan: PlanConfig | None = None) -> FileResult:
+        plan = plan or acme_plan
+        path = tmp_path / "INBOX" / plan.plan_id / kind / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+        return processors[kind](
+            ledger, plan_id=plan.plan_id, plan=plan, path=path, file_name=f"{plan.plan_id}/{kind}/{name}",
+            run_id="test-run", limits=limits, as_of=dt.date.fromisoformat(as_of),
         )
 
     return _post

@@ -24,7 +24,8 @@ STATEMENT_SCHEMA = {
 
 
 def statement_entries(statements: pl.DataFrame, ledger_at: pl.DataFrame) -> pl.DataFrame:
-    """One row per statement (see ``STATEMENT_SCHEMA``): the ledger's balance before it and the amount to post.
+    """One row per statement (see ``STATEMENT_SCHEMA``): the ledger's balance before it (entries dated on or
+    before its date, the file's earlier statements included) and the amount to post.
 
     ``statements``: ``employee_id``, ``source``, ``as_of_date``, ``balance_cents``, ``line_number``.
     ``ledger_at``: per statement key, ``ledger_balance_cents`` (the sum of the person's entries in the
@@ -59,6 +60,8 @@ def statement_entries(statements: pl.DataFrame, ledger_at: pl.DataFrame) -> pl.D
     return (
         joined.with_columns(amount)
         .with_columns(
+            # the balance the statement's entry is measured against, the file's earlier statements included
+            (pl.col("balance_cents") - pl.col("amount_cents")).alias("ledger_balance_cents"),
             pl.when(~pl.col("has_entries") & (earlier_postings == 0))
             .then(pl.lit("opening_balance"))
             .otherwise(pl.lit("earnings"))

@@ -1,0 +1,163 @@
+"""Census and balances files through the real per-file path into a DuckDB ledger: participant facts, opening
+balances, earnings and losses, and every rejection with its reason."""
+
+from __future__ import annotations
+
+from conftest import make_csv, row
+
+CENSUS_HEADER = "employee_id,date_of_birth,hire_date,termination_date,termination_reason,prior_vesting_years"
+BALANCES_HEADER = "employee_id,as_of_date,source,balance"
+
+
+def participant(ledger, employee_id: str) -> tuple:
+    return ledger.frame(
+        "SELECT date_of_birth::VARCHAR, hire_date::VARCHAR, termination_date::VARCHAR, termination_reason, "
+        "prior_vesting_years, ssn_last4, first_name, spouse_date_of_birth::VARCHAR, spouse_is_sole_beneficiary, "
+        "facts_as_of::VARCHAR FROM participants WHERE employee_id = ?",
+        [employee_id],
+    ).row(0)
+
+
+def balance_on(ledger, employee_id: str, source: str, day: str) -> str:
+    return ledger.frame(
+        "SELECT coalesce(sum(amount), 0)::VARCHAR FROM ledger WHERE employee_id = ? AND source = ? "
+        "AND effective_date <= ?", [employee_id, source, day],
+    ).item()
+
+
+def rejections(ledger, batch_id: str) -> list[tuple]:
+    return ledger.frame(
+        "SELECT line_number, column_name, value, reason_code FROM rejections WHERE batch_id = ? ORDER BY 1, 2",
+        [batch_id],
+    ).rows()
+
+
+def test_a_census_creates_people_and_a_later_census_wins(post_kind, ledger):
+    first = post_kind("census", "c1.csv", (
+        "employee_id,date_of_birth,hire_date,ssn,first_name,prior_vesting_years,spouse_date_of_birth,"
+        "spouse_is_sole_beneficiary\n"
+        "R1,1950-02-01,1990-05-01,123-45-6789,Ada,2,1952-03-04,TRUE\n"
+    ), as_of="2025-01-02")
+    assert (first.status, first.rows_read, first.rows_posted) == ("posted", 1, 1)
+    assert participant(ledger, "R1") == (
+        "1950-02-01", "1990-05-01", None, None, 2, "6789", "Ada", "1952-03-04", True, "2025-01-02")
+    # A later census without the optional columns changes only the dates it has; the rest is kept.
+    post_kind("census", "c2.csv", f"{CENSUS_HEADER}\nR1,1950-02-01,1991-05-01,2024-12-31,retirement,\n",
+              as_of="2025-02-01")
+    assert participant(ledger, "R1") == (
+        "1950-02-01", "1991-05-01", "2024-12-31", "retirement", 2, "6789", "Ada", "1952-03-04", True, "2025-02-01")
+    # Every accepted row is also kept as given, SSN as its last four digits.
+    assert ledger.frame("SELECT count(*) FROM census_lines WHERE employee_id = 'R1'").item() == 2
+    assert ledger.frame("SELECT count(*) FROM census_lines WHERE ssn_last4 = '6789'").item() == 1
+
+
+def test_payroll_paid_before_a_census_does_not_override_it_and_payroll_paid_after_does(post_kind, post, ledger):
+    post_kind("census", "c.csv", f"{CENSUS_HEADER}\nE1,1980-06-15,2020-01-01,2025-03-31,voluntary,\n", as_of="2025-04-01")
+    # Payroll dated 2025-03-28 (before the census's date) without termination facts: the census stands.
+    post("p1.csv", make_csv([row(pay_date="2025-03-28")]))
+    assert participant(ledger, "E1")[2:4] == ("2025-03-31", "voluntary")
+    # Payroll dated after the census that reports an empty termination_date: a rehire, the date is cleared.
+    post("p2.csv", make_csv([row(pay_date="2025-04-11")]))
+    assert participant(ledger, "E1")[2:4] == (None, None)
+
+
+def test_census_rejections_carry_line_column_value_and_reason(post_kind, ledger):
+    result = post_kind("census", "bad.csv", (
+        "employee_id,date_of_birth,hire_date,termination_date,termination_reason,prior_vesting_years,ssn,"
+        "spouse_is_sole_beneficiary\n"
+        "A1,1980-01-01,2010-01-01,,,3,123-45-6789,false\n"      # line 2: fine
+        "A2,1980-01-01,2010-01-01,2009-01-01,voluntary,,,\n"    # line 3: terminated before hire
+        "A3,1980-01-01,2010-01-01,,quit,,,\n"                   # line 4: not a reason we know
+        "A4,1980-01-01,2010-01-01,,,100,,\n"                    # line 5: 100 prior years
+        "A5,1980-01-01,2010-01-01,,,,12345,\n"                  # line 6: not an SSN (masked in rejections)
+        "A6,1980-01-01,2010-01-01,,,,,yes\n"                    # line 7: not true/false
+        "A7,2005-01-01,2010-01-01,,,,,\n"                       # line 8: hired at 5
+        "A1,1980-01-01,2010-01-01,,,,,\n"                       # line 9: A1 again (both copies rejected)
+    ), as_of="2025-01-02")
+    assert (result.rows_read, result.rows_posted, result.rows_rejected) == (8, 0, 8)
+    assert rejections(ledger, result.batch_id) == [
+        (2, "employee_id", "A1", "duplicate_in_file"),
+        (3, "termination_date", "2009-01-01", "termination_before_hire"),
+        (4, "termination_reason", "quit", "bad_choice"),
+        (5, "prior_vesting_years", "100", "bad_format"),
+        (6, "ssn", "***-**-2345", "bad_format"),
+        (7, "spouse_is_sole_beneficiary", "yes", "bad_format"),
+        (8, "date_of_birth", "2005-01-01", "age_out_of_range"),
+        (9, "employee_id", "A1", "duplicate_in_file"),
+    ]
+
+
+def test_a_statement_creates_an_opening_balance_and_a_later_one_posts_a_gain_and_a_loss(post_kind, post, ledger):
+    post_kind("census", "c.csv", f"{CENSUS_HEADER}\nE1,1980-06-15,2020-01-01,,,\n", as_of="2025-01-02")
+    opening = post_kind("balances", "b1.csv", (
+        f"{BALANCES_HEADER}\nE1,2024-12-31,roth,5000.00\nE1,2024-12-31,match,1000.00\n"
+    ), as_of="2025-01-02")
+    assert opening.posted_cents == {"opening_balance match": 100_000, "opening_balance roth": 500_000}
+    # Payroll on 2025-01-10: $1,000 at 5% Roth = $50.00 Roth; match 3% x 100% + 2% x 50% of $1,000 = $40.00.
+    post("p.csv", make_csv([row(pretax_deferral_pct="0", roth_deferral_pct="5")],
+                           ("employee_id", "date_of_birth", "hire_date", "pay_date", "gross_pay", "pretax_deferral_pct",
+                            "roth_deferral_pct")))
+    later = post_kind("balances", "b2.csv", (
+        f"{BALANCES_HEADER}\nE1,2025-06-30,roth,5100.00\nE1,2025-06-30,match,1020.00\n"
+    ), as_of="2025-07-05")
+    # Roth: 5,100.00 - (5,000.00 + 50.00) = 50.00 gain; match: 1,020.00 - (1,000.00 + 40.00) = -20.00 loss.
+    assert later.posted_cents == {"earnings match": -2_000, "earnings roth": 5_000}
+    assert balance_on(ledger, "E1", "roth", "2025-06-30") == "5100.00"
+    assert balance_on(ledger, "E1", "match", "2025-06-30") == "1020.00"
+    assert ledger.frame(
+        "SELECT source, as_of_date::VARCHAR, statement_balance::VARCHAR, ledger_balance::VARCHAR, amount::VARCHAR, "
+        "entry_type FROM balance_statements ORDER BY as_of_date, source"
+    ).rows() == [
+        ("match", "2024-12-31", "1000.00", "0.00", "1000.00", "opening_balance"),
+        ("roth", "2024-12-31", "5000.00", "0.00", "5000.00", "opening_balance"),
+        ("match", "2025-06-30", "1020.00", "1040.00", "-20.00", "earnings"),
+        ("roth", "2025-06-30", "5100.00", "5050.00", "50.00", "earnings"),
+    ]
+    # Contributions are still the only entries the year-to-date totals count.
+    assert ledger.frame("SELECT regular_deferral::VARCHAR FROM ytd_totals").item() == "50.00"
+    assert ledger.run_checks() == []
+
+
+def test_two_statements_in_one_file_each_hold_and_one_that_agrees_posts_nothing(post_kind, ledger):
+    post_kind("census", "c.csv", f"{CENSUS_HEADER}\nE1,1980-06-15,2020-01-01,,,\n", as_of="2025-01-02")
+    result = post_kind("balances", "b.csv", (
+        f"{BALANCES_HEADER}\n"
+        "E1,2025-06-30,rollover,900.00\n"   # listed first, taken second: 900.00 - 1,000.00 = -100.00 (a loss)
+        "E1,2024-12-31,rollover,1000.00\n"  # the opening balance
+        "E1,2024-12-31,pretax,0.00\n"       # agrees with the empty ledger: recorded, nothing posted
+    ), as_of="2025-07-01")
+    assert (result.rows_posted, result.posted_cents) == (3, {"earnings rollover": -10_000, "opening_balance rollover": 100_000})
+    assert balance_on(ledger, "E1", "rollover", "2024-12-31") == "1000.00"
+    assert balance_on(ledger, "E1", "rollover", "2025-06-30") == "900.00"
+    assert ledger.frame("SELECT count(*) FROM ledger WHERE source = 'pretax'").item() == 0
+    assert ledger.run_checks() == []
+
+
+def test_balance_rejections_and_the_file_posted_once(post_kind, ledger):
+    post_kind("census", "c.csv", f"{CENSUS_HEADER}\nE1,1980-06-15,2020-01-01,,,\n", as_of="2025-01-02")
+    post_kind("balances", "b1.csv", f"{BALANCES_HEADER}\nE1,2024-12-31,match,10.00\n", as_of="2025-01-02")
+    result = post_kind("balances", "b2.csv", (
+        f"{BALANCES_HEADER}\n"
+        "E1,2025-03-31,match,12.00\n"      # line 2: fine, a 2.00 gain
+        "E9,2025-03-31,match,5.00\n"       # line 3: nobody the plan knows
+        "E1,2024-12-31,pretax,1.00\n"      # line 4: fine (first pre-tax statement)
+        "E1,2024-12-31,match,10.00\n"      # line 5: match was already stated on 2024-12-31
+        "E1,2025-05-01,roth,1.00\n"        # line 6: after the run's as-of date
+        "E1,2025-03-31,loan,1.00\n"        # line 7: not a source
+        "E1,2025-03-31,roth,-1.00\n"       # line 8: a statement balance is never negative
+        "E1,2025-03-31,nonelective,$5\n"   # line 9: not a plain amount
+    ), as_of="2025-04-01")
+    assert (result.rows_read, result.rows_posted, result.rows_rejected) == (8, 2, 6)
+    assert rejections(ledger, result.batch_id) == [
+        (3, "employee_id", "E9", "unknown_participant"),
+        (5, "as_of_date", "2024-12-31", "statement_not_newer"),
+        (6, "as_of_date", "2025-05-01", "statement_after_as_of"),
+        (7, "source", "loan", "bad_choice"),
+        (8, "balance", "-1.00", "negative_money"),
+        (9, "balance", "$5", "bad_format"),
+    ]
+    assert result.posted_cents == {"earnings match": 200, "opening_balance pretax": 100}
+    again = post_kind("balances", "b2-copy.csv", (ledger.path.parent / "INBOX/acme/balances/b2.csv").read_text(),
+                      as_of="2025-04-01")
+    assert again.status == "skipped"
+    assert ledger.run_checks() == []

@@ -1,0 +1,154 @@
+"""Terminations through the ledger: vesting computed once, non-vested employer money forfeited into the
+plan's forfeiture account, and later changes reported rather than re-processed."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from conftest import ACME_TOML
+from pipelines.terminations_batch import process_terminations
+from schemas.plan import parse_plan_text
+
+GRADED_TOML = ACME_TOML + '[vesting]\nschedule = [0, 0, 20, 40, 60, 80, 100]\nmethod = "elapsed"\n'
+HEADER = "employee_id,date_of_birth,hire_date,termination_date,termination_reason"
+
+
+@pytest.fixture()
+def graded():
+    return parse_plan_text(GRADED_TOML, "acme.toml")
+
+
+@pytest.fixture()
+def plan_with_balances(post_kind, graded):
+    """E1 hired 2022-03-01, E2 hired 2015-01-01, with 2024-12-31 balances in employee and employer sources."""
+    post_kind("census", "c1.csv", f"{HEADER}\nE1,1980-01-01,2022-03-01,,\nE2,1960-07-01,2015-01-01,,\n",
+              as_of="2025-01-02", plan=graded)
+    post_kind("balances", "b1.csv", (
+        "employee_id,as_of_date,source,balance\n"
+        "E1,2024-12-31,roth,5000.00\nE1,2024-12-31,match,1000.01\nE1,2024-12-31,nonelective,250.00\n"
+        "E2,2024-12-31,match,8000.00\n"
+    ), as_of="2025-01-02", plan=graded)
+    return graded
+
+
+def run_terminations(ledger, plan, as_of: str):
+    return process_terminations(ledger, plan=plan, as_of=dt.date.fromisoformat(as_of), run_id="test-run")
+
+
+def terminations(ledger) -> list[tuple]:
+    return ledger.frame(
+        "SELECT employee_id, termination_date::VARCHAR, years_of_service, vested_pct::VARCHAR, vesting_basis, "
+        "employer_balance::VARCHAR, vested_employer_balance::VARCHAR, forfeited_amount::VARCHAR, "
+        "processed_on::VARCHAR FROM terminations ORDER BY employee_id"
+    ).rows()
+
+
+def notices(ledger) -> list[tuple]:
+    return ledger.frame("SELECT employee_id, code, message FROM notices ORDER BY batch_id, employee_id").rows()
+
+
+def test_a_leaver_forfeits_the_non_vested_employer_money_once(post_kind, ledger, plan_with_balances):
+    plan = plan_with_balances
+    post_kind("census", "c2.csv", f"{HEADER}\nE1,1980-01-01,2022-03-01,2025-03-01,voluntary\n", as_of="2025-03-05",
+              plan=plan)
+    assert run_terminations(ledger, plan, "2025-02-28") is None  # not yet: the date is after this as-of
+    result = run_terminations(ledger, plan, "2025-03-05")
+    # 2022-03-01 -> 2025-03-01: 3 completed years -> 40%.
+    # match 1,000.01 x 40% = 400.004 -> 400.00 vested, 600.01 forfeited; nonelective 250.00 -> 100.00 / 150.00.
+    # Employer balance 1,250.01 = vested 500.00 + forfeited 750.01. The Roth 5,000.00 is the employee's own.
+    assert terminations(ledger) == [
+        ("E1", "2025-03-01", 3, "40.00", "schedule", "1250.01", "500.00", "750.01", "2025-03-05"),
+    ]
+    assert result.posted_cents == {"forfeiture match": -60_001, "forfeiture nonelective": -15_000}
+    assert ledger.frame(
+        "SELECT source, sum(amount)::VARCHAR FROM ledger WHERE employee_id = 'E1' GROUP BY source ORDER BY source"
+    ).rows() == [("match", "400.00"), ("nonelective", "100.00"), ("roth", "5000.00")]
+    assert ledger.frame(
+        "SELECT plan_id, plan_year, source, forfeited_amount::VARCHAR, participants FROM forfeiture_account ORDER BY source"
+    ).rows() == [("acme", 2025, "match", "600.01", 1), ("acme", 2025, "nonelective", "150.00", 1)]
+    # The next night finds nothing to do: processed once.
+    assert run_terminations(ledger, plan, "2025-03-06") is None
+    assert ledger.run_checks() == []
+
+
+def test_death_and_normal_retirement_age_keep_everything(post_kind, ledger, plan_with_balances):
+    plan = plan_with_balances
+    # E1 dies with 2 years of service (20% on the schedule); E2 (born 1960-07-01) leaves at 65 exactly.
+    post_kind("census", "c2.csv", (
+        f"{HEADER}\nE1,1980-01-01,2022-03-01,2024-03-01,death\nE2,1960-07-01,2015-01-01,2025-07-01,voluntary\n"
+    ), as_of="2025-07-02", plan=plan)
+    run_terminations(ledger, plan, "2025-07-02")
+    assert [(e, y, pct, basis, forfeited) for e, _, y, pct, basis, _, _, forfeited, _ in terminations(ledger)] == [
+        ("E1", 2, "100.00", "death", "0.00"),
+        ("E2", 10, "100.00", "normal_retirement_age", "0.00"),
+    ]
+    assert ledger.frame("SELECT count(*) FROM ledger WHERE entry_type = 'forfeiture'").item() == 0
+    assert ledger.run_checks() == []
+
+
+def test_hours_based_service_from_payroll(post, ledger):
+    plan = parse_plan_text(ACME_TOML + '[vesting]\nschedule = [0, 0, 0, 100]\nmethod = "hours"\n', "acme.toml")
+    columns = ("employee_id", "date_of_birth", "hire_date", "pay_date", "gross_pay", "pretax_deferral_pct",
+               "hours_worked", "termination_date", "termination_reason")
+    from conftest import make_csv, row
+
+    # 2022: 1,000 hours; 2023: 999.99; 2024: 1,200 and a termination on 2024-12-20. Two qualifying years: the
+    # 3-year cliff vests nothing. Each row's match: 3% x 100% + 2% x 50% of $1,000 = $40.00, $120.00 in all.
+    post("p.csv", make_csv([
+        row(pay_date="2022-12-16", hours_worked="1000"),
+        row(pay_date="2023-12-15", hours_worked="999.99"),
+        row(pay_date="2024-12-20", hours_worked="1200", termination_date="2024-12-20", termination_reason="voluntary"),
+    ], columns), plan=plan)
+    run_terminations(ledger, plan, "2025-01-05")
+    assert [(y, pct, balance, forfeited) for _, _, y, pct, _, balance, _, forfeited, _ in terminations(ledger)] == [
+        (2, "0.00", "120.00", "120.00"),
+    ]
+    assert ledger.run_checks() == []
+
+
+def test_a_changed_or_withdrawn_termination_is_reported_once_not_reprocessed(post_kind, ledger, plan_with_balances):
+    plan = plan_with_balances
+    post_kind("census", "c2.csv", f"{HEADER}\nE1,1980-01-01,2022-03-01,2025-03-01,voluntary\n", as_of="2025-03-05",
+              plan=plan)
+    run_terminations(ledger, plan, "2025-03-05")
+    # The employer corrects the date: reported, and only once.
+    post_kind("census", "c3.csv", f"{HEADER}\nE1,1980-01-01,2022-03-01,2025-02-28,voluntary\n", as_of="2025-03-10",
+              plan=plan)
+    changed = run_terminations(ledger, plan, "2025-03-10")
+    assert (changed.rows_posted, changed.notices) == (0, 1)
+    assert run_terminations(ledger, plan, "2025-03-11") is None
+    # Rehired: the termination date is withdrawn.
+    post_kind("census", "c4.csv", f"{HEADER}\nE1,1980-01-01,2025-06-01,,\n", as_of="2025-06-02", plan=plan)
+    run_terminations(ledger, plan, "2025-06-02")
+    # Leaves again: a new termination after a processed one is reported for review, never forfeited twice.
+    post_kind("census", "c5.csv", f"{HEADER}\nE1,1980-01-01,2025-06-01,2025-09-01,voluntary\n", as_of="2025-09-02",
+              plan=plan)
+    run_terminations(ledger, plan, "2025-09-02")
+    assert notices(ledger) == [
+        ("E1", "termination_changed", "the termination on 2025-03-01 was processed (forfeited 750.01); the termination "
+         "date is now 2025-02-28 (a correction, or a new termination after a rehire): not processed again, review its "
+         "vesting and forfeiture"),
+        ("E1", "termination_withdrawn", "the termination on 2025-03-01 was processed (forfeited 750.01); the "
+         "participant now has no termination date (rehired, or sent in error): it is not reversed or restored "
+         "automatically"),
+        ("E1", "termination_changed", "the termination on 2025-03-01 was processed (forfeited 750.01); the termination "
+         "date is now 2025-09-01 (a correction, or a new termination after a rehire): not processed again, review its "
+         "vesting and forfeiture"),
+    ]
+    assert len(terminations(ledger)) == 1
+    assert ledger.frame("SELECT count(*) FROM ledger WHERE entry_type = 'forfeiture'").item() == 2
+    assert ledger.frame("SELECT count(*) FROM termination_reports").item() == 3
+    assert ledger.run_checks() == []
+
+
+def test_the_check_catches_a_forfeiture_that_does_not_add_up(post_kind, ledger, plan_with_balances):
+    plan = plan_with_balances
+    post_kind("census", "c2.csv", f"{HEADER}\nE1,1980-01-01,2022-03-01,2025-03-01,voluntary\n", as_of="2025-03-05",
+              plan=plan)
+    run_terminations(ledger, plan, "2025-03-05")
+    # Tamper with the audit row (never done by planadmin) and the invariant check must name it.
+    ledger._exec("UPDATE terminations SET vested_employer_balance = vested_employer_balance + 0.01")
+    failures = {f.check: f.rows for f in ledger.run_checks()}
+    assert failures["forfeited_plus_vested_is_employer_balance"]["employee_id"].to_list() == ["E1"]
