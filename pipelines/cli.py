@@ -93,14 +93,17 @@ def _root() -> None:
 
 @app.command()
 def run(
-    inbox: Annotated[Path, typer.Option(help="Inbox folder: INBOX/<plan_id>/payroll/*.csv")] = Path("INBOX"),
+    inbox: Annotated[
+        Path, typer.Option(help="Inbox folder: INBOX/<plan_id>/{census,payroll,balances}/*.csv")
+    ] = Path("INBOX"),
     plans: Annotated[Path, typer.Option(help="Plan files folder: PLANS/<plan_id>.toml")] = Path("PLANS"),
     db: Annotated[Path, typer.Option(help="DuckDB database file (created if missing)")] = Path("planadmin.duckdb"),
     as_of: Annotated[
         str | None, typer.Option("--as-of", help="Business date of the run, YYYY-MM-DD (default: today)")
     ] = None,
 ) -> None:
-    """Run the nightly job: post every new payroll file in the inbox, then check the ledger's invariants."""
+    """Run the nightly job: post every new census, payroll and balances file in the inbox, post the true-ups
+    and process the terminations due by --as-of, then check the ledger's invariants."""
     run_date = _as_of(as_of)
     for label, folder in (("--inbox", inbox), ("--plans", plans)):
         if not folder.is_dir():
@@ -178,6 +181,31 @@ def true_up_command(
     for failure in report.check_failures:
         err.print(f"[bold red]invariant check failed:[/] {failure.check} ({failure.rows.height} rows)")
     raise typer.Exit(EXIT_OK if report.ok else EXIT_FAILED)
+
+
+@app.command()
+def check(
+    db: Annotated[Path, typer.Option(help="DuckDB database file")] = Path("planadmin.duckdb"),
+) -> None:
+    """Run the invariant checks (sql/checks/*.sql) against a database, opened read-only: exit 0 when every
+    check returns no rows, 1 naming each check that does."""
+    if not db.is_file():
+        err.print(f"--db: {db} does not exist")
+        raise typer.Exit(EXIT_USAGE)
+    from pipelines.ledger import Ledger
+
+    try:
+        with Ledger(db, read_only=True) as ledger:
+            failures = ledger.run_checks()
+            checked = ledger.check_names()
+    except DatabaseBusyError as exc:
+        err.print(str(exc))
+        raise typer.Exit(EXIT_FAILED) from None
+    for failure in failures:
+        err.print(f"[bold red]invariant check failed:[/] {failure.check} ({failure.rows.height} rows)")
+        err.print(str(failure.rows.head(10)))
+    out.print(f"{len(checked) - len(failures)} of {len(checked)} invariant checks pass on {db}")
+    raise typer.Exit(EXIT_FAILED if failures else EXIT_OK)
 
 
 def main() -> None:

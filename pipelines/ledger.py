@@ -109,8 +109,10 @@ class Ledger:
 
     def close(self) -> None:
         # Drop the connection object too: Prefect may keep task parameters (this object) alive until exit.
-        self.con.close()
-        del self.con
+        # Closing twice is harmless.
+        con = self.__dict__.pop("con", None)
+        if con is not None:
+            con.close()
 
     def _exec(self, sql: str, params: list | None = None) -> None:
         """Run a statement to completion (DuckDB 2 keeps a result pending until it is completed)."""
@@ -746,6 +748,10 @@ class Ledger:
         self._in_transaction(work)
 
     # -- checks ---------------------------------------------------------------------------------------------
+    @staticmethod
+    def check_names() -> list[str]:
+        return [check.stem for check in sorted(CHECKS_DIR.glob("*.sql"))]
+
     def run_checks(self) -> list[CheckFailure]:
         """Run every ``sql/checks/*.sql``; each returns the rows that violate an invariant (none expected)."""
         failures = []

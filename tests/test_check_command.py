@@ -1,0 +1,52 @@
+"""`planadmin check`: the invariant checks against any database, opened read-only."""
+
+from __future__ import annotations
+
+import hashlib
+
+import duckdb
+import pytest
+from typer.testing import CliRunner
+
+from conftest import make_csv, row
+from pipelines.cli import app
+from pipelines.ledger import Ledger
+
+
+@pytest.fixture()
+def posted_db(post, ledger):
+    post("p.csv", make_csv([row(), row(employee_id="E2")]))
+    path = ledger.path
+    ledger.close()
+    return path
+
+
+def digest(path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_a_sound_database_passes_and_is_not_written(posted_db):
+    before = digest(posted_db)
+    result = CliRunner().invoke(app, ["check", "--db", str(posted_db)])
+    assert result.exit_code == 0, result.output
+    assert f"of {len(Ledger.check_names())} invariant checks pass" in result.output
+    assert digest(posted_db) == before  # opened read-only: not a byte changed
+
+
+def test_a_violation_exits_1_naming_the_check(posted_db):
+    with duckdb.connect(str(posted_db)) as con:  # tamper as an outside writer would (planadmin never updates it)
+        con.execute("UPDATE ledger SET amount = amount + 0.01 WHERE employee_id = 'E2' AND source = 'match'")
+    result = CliRunner().invoke(app, ["check", "--db", str(posted_db)])
+    assert result.exit_code == 1
+    assert "invariant check failed: ytd_totals_match_ledger (1 rows)" in result.output
+
+
+def test_the_read_only_gateway_cannot_write(posted_db):
+    with Ledger(posted_db, read_only=True) as ledger, pytest.raises(duckdb.Error, match="read-only"):
+        ledger._exec("DELETE FROM ledger")
+
+
+def test_a_missing_database_is_a_usage_error(tmp_path):
+    result = CliRunner().invoke(app, ["check", "--db", str(tmp_path / "none.duckdb")])
+    assert result.exit_code == 2
+    assert not (tmp_path / "none.duckdb").exists()
