@@ -53,11 +53,14 @@ class BatchRecord:
 
 @dataclass(frozen=True)
 class ParticipantUpdates:
-    """Which participant columns a file's facts change for a known person: ``replace`` sets the file's value
-    (an empty one clears it, e.g. a withdrawn termination); ``fill`` sets it only when the file has one."""
+    """How a file's facts change a known person's participant columns. Facts dated on or after the stored
+    ones: ``replace`` columns take the file's value (an empty one clears it, e.g. a withdrawn termination),
+    ``fill`` columns take it when the file has one, ``cleared_with_termination`` columns keep theirs unless
+    the file clears the termination date. Older facts only fill columns still empty."""
 
     replace: tuple[str, ...]
     fill: tuple[str, ...] = ()
+    cleared_with_termination: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -286,31 +289,44 @@ class Ledger:
         rejections: pl.DataFrame,
         notices: pl.DataFrame,
         events: pl.DataFrame,
+        payroll_facts: pl.DataFrame,
         participant_updates: ParticipantUpdates,
     ) -> None:
-        """Post an accepted payroll file in one transaction (all or nothing)."""
+        """Post an accepted payroll file in one transaction (all or nothing). ``payroll_facts``: one row per
+        person (participant columns, ``ownership_bp``, ``facts_as_of``)."""
         self._in_transaction(
-            lambda: self._post(batch, contributions, entries, ytd, rejections, notices, events, participant_updates)
+            lambda: self._post(
+                batch, contributions, entries, ytd, rejections, notices, events, payroll_facts, participant_updates
+            )
         )
 
     def _upsert_participants(self, b: BatchRecord, facts: pl.DataFrame, updates: ParticipantUpdates) -> None:
-        """Insert new people and update known ones whose stored facts are not dated later than these.
-
-        ``facts`` has ``employee_id``, ``facts_as_of`` and participant columns; of a known person only the
-        columns in ``updates.replace`` are set (an empty value clears), those in ``updates.fill`` only when
-        the new value is not empty."""
+        """Insert new people; for known ones apply ``updates`` column by column (see
+        :class:`ParticipantUpdates`): facts dated on or after the stored ones win, older facts only fill gaps."""
         facts = facts.with_columns(
             pl.lit(b.plan_id).alias("plan_id"), pl.lit(b.batch_id).alias("updated_batch_id")
         )
-        sets = [f"{c} = excluded.{c}" for c in updates.replace]
-        sets += [f"{c} = coalesce(excluded.{c}, participants.{c})" for c in updates.fill]
-        sets += ["facts_as_of = excluded.facts_as_of", "updated_batch_id = excluded.updated_batch_id"]
+        newer = "excluded.facts_as_of >= participants.facts_as_of"
+        sets = [f"{c} = CASE WHEN {newer} THEN excluded.{c} ELSE participants.{c} END" for c in updates.replace]
+        sets += [
+            f"{c} = CASE WHEN {newer} THEN coalesce(excluded.{c}, participants.{c}) "
+            f"ELSE coalesce(participants.{c}, excluded.{c}) END"
+            for c in updates.fill
+        ]
+        sets += [
+            f"{c} = CASE WHEN NOT ({newer}) THEN participants.{c} WHEN excluded.termination_date IS NULL THEN NULL "
+            f"ELSE coalesce(excluded.{c}, participants.{c}) END"
+            for c in updates.cleared_with_termination
+        ]
+        sets += [
+            "facts_as_of = greatest(excluded.facts_as_of, participants.facts_as_of)",
+            "updated_batch_id = excluded.updated_batch_id",
+        ]
         with self._visible("new_facts", facts):
             self._exec(
                 f"""
                 INSERT INTO participants BY NAME SELECT * FROM new_facts
                 ON CONFLICT (plan_id, employee_id) DO UPDATE SET {", ".join(sets)}
-                WHERE excluded.facts_as_of >= participants.facts_as_of
                 """
             )
 
@@ -332,7 +348,8 @@ class Ledger:
         rejections: pl.DataFrame,
         notices: pl.DataFrame,
         events: pl.DataFrame,
-        payroll_updates: ParticipantUpdates,
+        payroll_facts: pl.DataFrame,
+        participant_updates: ParticipantUpdates,
     ) -> None:
         self._insert_batch(b)
         plan, batch_id = pl.lit(b.plan_id), pl.lit(b.batch_id)
@@ -364,25 +381,8 @@ class Ledger:
 
         self._add_to_ytd(b.plan_id, ytd)
 
-        # The latest pay date's row carries a person's current facts.
-        facts = (
-            contributions.sort("pay_date", "line_number")
-            .group_by("employee_id", maintain_order=True)
-            .last()
-            .select(
-                "employee_id",
-                "date_of_birth",
-                "hire_date",
-                "termination_date",
-                "termination_reason",
-                "ssn_last4",
-                "first_name",
-                "last_name",
-                _dec("ownership_bp", 5).alias("ownership_pct"),
-                pl.col("pay_date").alias("facts_as_of"),
-            )
-        )
-        self._upsert_participants(b, facts, payroll_updates)
+        facts = payroll_facts.with_columns(_dec("ownership_bp", 5).alias("ownership_pct")).drop("ownership_bp")
+        self._upsert_participants(b, facts, participant_updates)
         self._insert_rejections(b, rejections)
         self._insert_notices(b, notices)
         self._insert_limit_events(b, events)
@@ -634,8 +634,11 @@ class Ledger:
         self._in_transaction(work)
 
     # -- terminations ---------------------------------------------------------------------------------------
+    #: A termination dated before the person's (latest) hire date is over: they were rehired since.
+    _IN_FORCE = "CASE WHEN p.termination_date >= p.hire_date THEN {} END"
+
     def pending_terminations(self, plan_id: str, as_of: date) -> pl.DataFrame:
-        """People whose termination date is on or before ``as_of`` and who have no processed termination (a
+        """People with a termination in force dated on or before ``as_of`` and no processed termination (a
         later change to a processed one is reported instead: see :meth:`termination_changes`)."""
         return self.frame(
             """
@@ -643,28 +646,30 @@ class Ledger:
                    p.prior_vesting_years
             FROM participants p
             ANTI JOIN (SELECT employee_id FROM terminations WHERE plan_id = ?) d USING (employee_id)
-            WHERE p.plan_id = ? AND p.termination_date <= ?
+            WHERE p.plan_id = ? AND p.termination_date <= ? AND p.termination_date >= p.hire_date
             ORDER BY p.employee_id
             """,
             [plan_id, plan_id, as_of],
         )
 
     def termination_changes(self, plan_id: str) -> pl.DataFrame:
-        """Processed terminations the participant facts no longer agree with, not reported yet: the date
-        changed (a correction, or a new termination after a rehire) or was withdrawn
-        (``current_termination_date`` null)."""
+        """Processed terminations the participant facts no longer agree with, not reported yet: the date or
+        reason changed (a correction, or a new termination after a rehire), or the termination is no longer in
+        force (``current_termination_date`` null: withdrawn, or a later hire date)."""
+        current_date = self._IN_FORCE.format("p.termination_date")
+        current_reason = self._IN_FORCE.format("p.termination_reason")
         return self.frame(
-            """
-            WITH processed AS (
-                SELECT employee_id, termination_date AS processed_date, forfeited_amount
-                FROM terminations WHERE plan_id = ?
-            ),
-            changed AS (
-                SELECT d.employee_id, d.processed_date, d.forfeited_amount,
-                       p.termination_date AS current_termination_date
-                FROM processed d
-                JOIN participants p ON p.plan_id = ? AND p.employee_id = d.employee_id
-                WHERE p.termination_date IS DISTINCT FROM d.processed_date
+            f"""
+            WITH changed AS (
+                SELECT d.employee_id, d.termination_date AS processed_date,
+                       d.termination_reason AS processed_reason, d.forfeited_amount,
+                       {current_date} AS current_termination_date,
+                       {current_reason} AS current_termination_reason
+                FROM terminations d
+                JOIN participants p ON p.plan_id = d.plan_id AND p.employee_id = d.employee_id
+                WHERE d.plan_id = ?
+                  AND ({current_date} IS DISTINCT FROM d.termination_date
+                       OR {current_reason} IS DISTINCT FROM d.termination_reason)
             )
             SELECT c.*
             FROM changed c
@@ -672,10 +677,11 @@ class Ledger:
                 SELECT 1 FROM termination_reports r
                 WHERE r.plan_id = ? AND r.employee_id = c.employee_id AND r.processed_date = c.processed_date
                   AND r.current_termination_date IS NOT DISTINCT FROM c.current_termination_date
+                  AND r.current_termination_reason IS NOT DISTINCT FROM c.current_termination_reason
             )
             ORDER BY c.employee_id
             """,
-            [plan_id, plan_id, plan_id],
+            [plan_id, plan_id],
         )
 
     def employer_balances(self, plan_id: str, employee_ids: pl.Series) -> pl.DataFrame:
@@ -735,6 +741,7 @@ class Ledger:
         )
         reports = changes.select(
             pl.lit(b.plan_id).alias("plan_id"), "employee_id", "processed_date", "current_termination_date",
+            "current_termination_reason",
             pl.lit(processed_on, pl.Date).alias("reported_on"), pl.lit(b.batch_id).alias("batch_id"),
         )
 

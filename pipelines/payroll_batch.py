@@ -22,6 +22,43 @@ from schemas.plan import PlanConfig
 
 FILE_KIND = PAYROLL.kind
 
+#: Payroll rows set birth and hire dates; they add a termination but never clear one (a final paycheck's
+#: empty cell is not a rehire: a later hire date is, see ``Ledger.pending_terminations``).
+PAYROLL_UPDATES = ParticipantUpdates(
+    replace=("date_of_birth", "hire_date"),
+    fill=("termination_date", "termination_reason", "ssn_last4", "first_name", "last_name", "ownership_pct"),
+)
+
+
+def payroll_facts(contributions: pl.DataFrame, as_of: date | None) -> pl.DataFrame:
+    """One row of participant facts per person: the latest pay date's row, with the latest termination the
+    file reports for them, dated by that pay date but never later than the run's as-of date (a file sent
+    ahead of its pay date must not outdate facts that arrive before then).
+
+    Examples
+    --------
+    >>> import polars as pl, datetime as dt
+    >>> rows = pl.DataFrame({"employee_id": ["E1", "E1"], "pay_date": [dt.date(2025, 2, 28), dt.date(2025, 3, 14)],
+    ...     "line_number": [2, 3], "date_of_birth": [dt.date(1980, 1, 1)] * 2, "hire_date": [dt.date(2020, 1, 1)] * 2,
+    ...     "termination_date": [dt.date(2025, 2, 28), None], "termination_reason": ["death", None],
+    ...     "ssn_last4": [None, None], "first_name": [None, None], "last_name": [None, None], "ownership_bp": [None, None]})
+    >>> payroll_facts(rows, dt.date(2025, 3, 10)).select("termination_date", "termination_reason", "facts_as_of").row(0)
+    (datetime.date(2025, 2, 28), 'death', datetime.date(2025, 3, 10))
+    """
+    facts_as_of = pl.col("pay_date") if as_of is None else pl.min_horizontal("pay_date", pl.lit(as_of, pl.Date))
+    terminated = pl.col("termination_date").is_not_null()
+    return (
+        contributions.sort("pay_date", "line_number")
+        .group_by("employee_id", maintain_order=True)
+        .agg(
+            *[pl.col(c).last() for c in ("date_of_birth", "hire_date", "ssn_last4", "first_name", "last_name",
+                                          "ownership_bp")],
+            pl.col("termination_date").filter(terminated).last(),
+            pl.col("termination_reason").filter(terminated).last(),
+            facts_as_of.last().alias("facts_as_of"),
+        )
+    )
+
 
 def process_payroll_file(
     ledger: Ledger,
@@ -118,16 +155,9 @@ def _post_payroll(ledger: Ledger, ctx: FileContext, read: ReadResult, validated:
     rows_posted, rows_rejected = contributions.height, validated.rows_rejected
     check_conserved(file_name, read, rows_posted, rows_rejected)
     record = batch("posted", read.rows_read, rows_posted, rows_rejected, read.blank_lines, None)
-    # A file that reports terminations (has the column) also withdraws them: an empty date clears one.
-    reports_terminations = "termination_date" in read.text.columns
-    updates = ParticipantUpdates(
-        replace=("date_of_birth", "hire_date")
-        + (("termination_date", "termination_reason") if reports_terminations else ()),
-        fill=("ssn_last4", "first_name", "last_name", "ownership_pct"),
-    )
     ledger.post_batch(
         record, contributions, entries, ytd_increments(contributions), validated.rejections, notices,
-        limit_events(contributions), updates,
+        limit_events(contributions), payroll_facts(contributions, ctx.as_of), PAYROLL_UPDATES,
     )
     totals = dict(entries.group_by("source").agg(pl.col("amount_cents").sum()).sort("source").iter_rows())
     return FileResult(

@@ -37,11 +37,11 @@ def change_notices(changes: pl.DataFrame) -> pl.DataFrame:
         "employee_id",
         pl.when(withdrawn).then(pl.lit("termination_withdrawn")).otherwise(pl.lit("termination_changed")).alias("code"),
         pl.when(withdrawn)
-        .then(pl.format("{}; the participant now has no termination date (rehired, or sent in error): it is not "
-                        "reversed or restored automatically", processed))
-        .otherwise(pl.format("{}; the termination date is now {} (a correction, or a new termination after a "
+        .then(pl.format("{}; the participant no longer has a termination in force (rehired, or it was sent in "
+                        "error): it is not reversed or restored automatically", processed))
+        .otherwise(pl.format("{}; the termination is now {} ({}) (a correction, or a new termination after a "
                              "rehire): not processed again, review its vesting and forfeiture", processed,
-                             pl.col("current_termination_date")))
+                             pl.col("current_termination_date"), pl.col("current_termination_reason").fill_null("no reason")))
         .alias("message"),
     )
 

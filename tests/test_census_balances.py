@@ -3,7 +3,7 @@ balances, earnings and losses, and every rejection with its reason."""
 
 from __future__ import annotations
 
-from conftest import make_csv, row
+from conftest import COLUMNS, make_csv, row
 
 CENSUS_HEADER = "employee_id,date_of_birth,hire_date,termination_date,termination_reason,prior_vesting_years"
 BALANCES_HEADER = "employee_id,as_of_date,source,balance"
@@ -53,12 +53,51 @@ def test_a_census_creates_people_and_a_later_census_wins(post_kind, ledger):
 
 def test_payroll_paid_before_a_census_does_not_override_it_and_payroll_paid_after_does(post_kind, post, ledger):
     post_kind("census", "c.csv", f"{CENSUS_HEADER}\nE1,1980-06-15,2020-01-01,2025-03-31,voluntary,\n", as_of="2025-04-01")
-    # Payroll dated 2025-03-28 (before the census's date) without termination facts: the census stands.
-    post("p1.csv", make_csv([row(pay_date="2025-03-28")]))
-    assert participant(ledger, "E1")[2:4] == ("2025-03-31", "voluntary")
-    # Payroll dated after the census that reports an empty termination_date: a rehire, the date is cleared.
+    # Payroll dated 2025-03-28 (before the census's date) says hire date 2019-01-01: the census's 2020 stands.
+    post("p1.csv", make_csv([row(pay_date="2025-03-28", hire_date="2019-01-01")]))
+    assert participant(ledger, "E1")[1:4] == ("2020-01-01", "2025-03-31", "voluntary")
+    # A final paycheck after the census with an empty termination cell does not withdraw the termination.
     post("p2.csv", make_csv([row(pay_date="2025-04-11")]))
+    assert participant(ledger, "E1")[1:4] == ("2020-01-01", "2025-03-31", "voluntary")
+    # A rehire is a later hire date: the old termination no longer applies (see test_terminations.py).
+    post("p3.csv", make_csv([row(pay_date="2025-06-06", hire_date="2025-06-01")]))
+    assert participant(ledger, "E1")[1:4] == ("2025-06-01", "2025-03-31", "voluntary")
+
+
+def test_older_facts_fill_gaps_but_never_overwrite(post_kind, post, ledger):
+    # A names-only census dated 2025-03-05; then payroll paid 2025-03-04 reporting a termination arrives.
+    post_kind("census", "c.csv", "employee_id,date_of_birth,hire_date,first_name\nE1,1980-06-15,2020-01-01,Ada\n",
+              as_of="2025-03-05")
+    post("p.csv", make_csv([row(pay_date="2025-03-04", termination_date="2025-03-04", termination_reason="death",
+                                first_name="Bea")], (*COLUMNS, "first_name")))
+    # The older payroll fills the empty termination but does not replace the newer census's name.
+    assert participant(ledger, "E1")[2:4] + participant(ledger, "E1")[6:7] == ("2025-03-04", "death", "Ada")
+
+
+def test_a_census_without_the_reason_column_keeps_the_reason(post_kind, post, ledger):
+    post("p.csv", make_csv([row(pay_date="2025-03-04", termination_date="2025-03-04", termination_reason="death")]))
+    post_kind("census", "c.csv", "employee_id,date_of_birth,hire_date,termination_date\nE1,1980-06-15,2020-01-01,"
+              "2025-03-04\n", as_of="2025-03-10")
+    assert participant(ledger, "E1")[2:4] == ("2025-03-04", "death")
+    # Clearing the date clears its reason too.
+    post_kind("census", "c2.csv", "employee_id,date_of_birth,hire_date,termination_date\nE1,1980-06-15,2020-01-01,\n",
+              as_of="2025-03-11")
     assert participant(ledger, "E1")[2:4] == (None, None)
+
+
+def test_payroll_sent_ahead_of_its_pay_date_is_dated_by_the_run(post_kind, ledger, tmp_path, limits, acme_plan):
+    import datetime as dt
+
+    from pipelines.payroll_batch import process_payroll_file
+
+    path = tmp_path / "ahead.csv"
+    path.write_bytes(make_csv([row(pay_date="2025-03-14")]))
+    process_payroll_file(ledger, plan_id="acme", plan=acme_plan, path=path, file_name="acme/payroll/ahead.csv",
+                         run_id="r", limits=limits, as_of=dt.date(2025, 3, 10))
+    assert participant(ledger, "E1")[-1] == "2025-03-10"
+    # So a census on 2025-03-11 reporting a termination still wins.
+    post_kind("census", "c.csv", f"{CENSUS_HEADER}\nE1,1980-06-15,2020-01-01,2025-03-11,voluntary,\n", as_of="2025-03-11")
+    assert participant(ledger, "E1")[2:4] == ("2025-03-11", "voluntary")
 
 
 def test_census_rejections_carry_line_column_value_and_reason(post_kind, ledger):

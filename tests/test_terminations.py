@@ -126,16 +126,13 @@ def test_a_changed_or_withdrawn_termination_is_reported_once_not_reprocessed(pos
     post_kind("census", "c5.csv", f"{HEADER}\nE1,1980-01-01,2025-06-01,2025-09-01,voluntary\n", as_of="2025-09-02",
               plan=plan)
     run_terminations(ledger, plan, "2025-09-02")
+    done = "the termination on 2025-03-01 was processed (forfeited 750.01); "
+    review = " (a correction, or a new termination after a rehire): not processed again, review its vesting and forfeiture"
     assert notices(ledger) == [
-        ("E1", "termination_changed", "the termination on 2025-03-01 was processed (forfeited 750.01); the termination "
-         "date is now 2025-02-28 (a correction, or a new termination after a rehire): not processed again, review its "
-         "vesting and forfeiture"),
-        ("E1", "termination_withdrawn", "the termination on 2025-03-01 was processed (forfeited 750.01); the "
-         "participant now has no termination date (rehired, or sent in error): it is not reversed or restored "
-         "automatically"),
-        ("E1", "termination_changed", "the termination on 2025-03-01 was processed (forfeited 750.01); the termination "
-         "date is now 2025-09-01 (a correction, or a new termination after a rehire): not processed again, review its "
-         "vesting and forfeiture"),
+        ("E1", "termination_changed", done + "the termination is now 2025-02-28 (voluntary)" + review),
+        ("E1", "termination_withdrawn", done + "the participant no longer has a termination in force (rehired, or it "
+         "was sent in error): it is not reversed or restored automatically"),
+        ("E1", "termination_changed", done + "the termination is now 2025-09-01 (voluntary)" + review),
     ]
     assert len(terminations(ledger)) == 1
     assert ledger.frame("SELECT count(*) FROM ledger WHERE entry_type = 'forfeiture'").item() == 2
@@ -152,3 +149,37 @@ def test_the_check_catches_a_forfeiture_that_does_not_add_up(post_kind, ledger, 
     ledger._exec("UPDATE terminations SET vested_employer_balance = vested_employer_balance + 0.01")
     failures = {f.check: f.rows for f in ledger.run_checks()}
     assert failures["forfeited_plus_vested_is_employer_balance"]["employee_id"].to_list() == ["E1"]
+
+
+def test_a_corrected_reason_is_reported(post_kind, ledger, plan_with_balances):
+    plan = plan_with_balances
+    post_kind("census", "c2.csv", f"{HEADER}\nE1,1980-01-01,2022-03-01,2025-03-01,voluntary\n", as_of="2025-03-05",
+              plan=plan)
+    run_terminations(ledger, plan, "2025-03-05")
+    # Death would have vested 100%: the $750.01 forfeited on a voluntary termination needs a decision.
+    post_kind("census", "c3.csv", f"{HEADER}\nE1,1980-01-01,2022-03-01,2025-03-01,death\n", as_of="2025-03-09",
+              plan=plan)
+    run_terminations(ledger, plan, "2025-03-09")
+    assert [code for _, code, _ in notices(ledger)] == ["termination_changed"]
+    assert "the termination is now 2025-03-01 (death)" in notices(ledger)[0][2]
+
+
+def test_a_later_hire_date_in_payroll_ends_a_termination(post, post_kind, ledger, plan_with_balances):
+    from conftest import make_csv, row
+
+    plan = plan_with_balances
+    post_kind("census", "c2.csv", f"{HEADER}\nE1,1980-01-01,2022-03-01,2025-03-01,voluntary\n", as_of="2025-03-05",
+              plan=plan)
+    run_terminations(ledger, plan, "2025-03-05")
+    # Rehired on 2025-06-01: payroll says so with its hire date; the old termination date stays on file.
+    post("p.csv", make_csv([row(employee_id="E1", date_of_birth="1980-01-01", hire_date="2025-06-01",
+                                pay_date="2025-06-13")]), plan=plan)
+    run_terminations(ledger, plan, "2025-06-14")
+    assert [code for _, code, _ in notices(ledger)] == ["termination_withdrawn"]
+    # A termination not processed yet and older than a later hire date is not processed either: E3 left on
+    # 2025-02-28 and was rehired on 2025-04-01 before any run processed terminations.
+    post("p2.csv", make_csv([row(employee_id="E3", pay_date="2025-02-28", termination_date="2025-02-28",
+                                 termination_reason="voluntary")]), plan=plan)
+    post("p3.csv", make_csv([row(employee_id="E3", hire_date="2025-04-01", pay_date="2025-04-11")]), plan=plan)
+    assert ledger.frame("SELECT termination_date::VARCHAR FROM participants WHERE employee_id = 'E3'").item() == "2025-02-28"
+    assert ledger.pending_terminations("acme", dt.date(2025, 6, 15)).height == 0

@@ -2,7 +2,7 @@
 WITH catch_up AS (
     SELECT plan_id, employee_id, plan_year, sum(amount) AS catch_up_deferral
     FROM ledger
-    WHERE source IN ('pretax_catchup', 'roth_catchup')
+    WHERE entry_type = 'contribution' AND source IN ('pretax_catchup', 'roth_catchup')
     GROUP BY ALL
 ),
 room AS (
