@@ -3,8 +3,8 @@
 Rows name a person known to the plan (from a census or payroll file posted before), a source, a date and the
 balance. Each accepted row is kept in ``balance_statements`` and, unless the ledger already agrees, posts one
 entry dated ``as_of_date`` (see :mod:`pipelines.rules.balances`). Rejected at stage 3: a person the plan does
-not know, and a statement not newer than one already imported for the person and source (it would make the
-earlier one untrue; send a newer statement instead).
+not know, and a statement not newer than one already imported, or than a forfeiture, for the person and source
+(it would make the earlier statement untrue, or not reflect the forfeiture; send a newer statement instead).
 """
 
 from __future__ import annotations
@@ -49,7 +49,8 @@ def _post_balances(ledger: Ledger, ctx: FileContext, read: ReadResult, validated
     )
     validated = reject_rows(
         validated, stale["line_number"], RowReject.STATEMENT_NOT_NEWER, "as_of_date",
-        "a statement for this employee_id and source dated on or after this as_of_date was already imported",
+        "a statement or forfeiture for this employee_id and source dated on or after this as_of_date is already in "
+        "the ledger: send a statement dated after it",
         read.text, BALANCES,
     )
     accepted = validated.accepted

@@ -22,10 +22,12 @@ from pipelines.money import hundredths_to_decimal
 from pipelines.resources import CHECKS_DIR, DDL_DIR, IRS_LIMITS_CSV
 
 # entry_id: a hash of the entry's business key, JSON-encoded so no separator can make two keys collide. The
-# plan year is part of the key: a true-up for two years can be posted on the same day.
+# plan year is part of the key: a true-up for two years can be posted on the same day. A forfeiture's key also
+# holds its batch: a later run on the same as-of date may forfeit money posted since (each batch's forfeitures
+# are computed from what the ledger holds, so re-running never forfeits twice).
 ENTRY_ID_SQL = (
     "left(sha256(to_json([entry_type, plan_id, employee_id, CAST(plan_year AS VARCHAR), "
-    "CAST(effective_date AS VARCHAR), source])), 32)"
+    "CAST(effective_date AS VARCHAR), source, CASE WHEN entry_type = 'forfeiture' THEN batch_id END])), 32)"
 )
 
 
@@ -570,17 +572,24 @@ class Ledger:
 
     # -- balance statements ---------------------------------------------------------------------------------
     def latest_statements(self, plan_id: str, keys: pl.DataFrame) -> pl.DataFrame:
-        """The newest imported statement date per (employee_id, source) of ``keys`` (``latest_as_of_date``)."""
+        """Per (employee_id, source) of ``keys``, the newest date a statement must come after
+        (``latest_as_of_date``): the newest imported statement, or a forfeiture (a statement dated before it
+        would not reflect it)."""
         with self._visible("wanted_keys", keys.select("employee_id", "source").unique()):
             return self.frame(
                 """
-                SELECT s.employee_id, s.source, max(s.as_of_date) AS latest_as_of_date
-                FROM balance_statements s
-                SEMI JOIN wanted_keys k ON s.employee_id = k.employee_id AND s.source = k.source
-                WHERE s.plan_id = ?
+                WITH dated AS (
+                    SELECT employee_id, source, as_of_date AS day FROM balance_statements WHERE plan_id = ?
+                    UNION ALL
+                    SELECT employee_id, source, effective_date FROM ledger
+                    WHERE plan_id = ? AND entry_type = 'forfeiture'
+                )
+                SELECT d.employee_id, d.source, max(d.day) AS latest_as_of_date
+                FROM dated d
+                SEMI JOIN wanted_keys k ON d.employee_id = k.employee_id AND d.source = k.source
                 GROUP BY ALL
                 """,
-                [plan_id],
+                [plan_id, plan_id],
             )
 
     def balances_on(self, plan_id: str, keys: pl.DataFrame) -> pl.DataFrame:
@@ -680,6 +689,36 @@ class Ledger:
                   AND r.current_termination_reason IS NOT DISTINCT FROM c.current_termination_reason
             )
             ORDER BY c.employee_id
+            """,
+            [plan_id, plan_id],
+        )
+
+    def forfeitable_since_processing(self, plan_id: str) -> pl.DataFrame:
+        """For each processed termination still in force (the facts agree with it), per employer source: the
+        recorded vested percent (``vested_bp``), the money subject to vesting (``subject_cents``: every
+        contribution, whenever posted, and statement entries dated on or before processing; later earnings are
+        the person's own) and what was forfeited so far (``forfeited_cents``)."""
+        return self.frame(
+            f"""
+            WITH in_force AS (
+                SELECT t.employee_id, t.termination_date, t.processed_on, t.vested_pct
+                FROM terminations t
+                JOIN participants p ON p.plan_id = t.plan_id AND p.employee_id = t.employee_id
+                WHERE t.plan_id = ? AND p.termination_date = t.termination_date
+                  AND p.termination_date >= p.hire_date
+                  AND p.termination_reason IS NOT DISTINCT FROM t.termination_reason
+                  AND t.vested_pct < 100
+            )
+            SELECT f.employee_id, f.termination_date, l.source, {_cents("any_value(f.vested_pct)", "vested_bp")},
+                   {_cents("coalesce(sum(l.amount) FILTER (WHERE l.entry_type = 'contribution' OR "
+                           "(l.entry_type IN ('opening_balance', 'earnings') AND l.effective_date <= f.processed_on)), 0)",
+                           "subject_cents")},
+                   {_cents("coalesce(-sum(l.amount) FILTER (WHERE l.entry_type = 'forfeiture'), 0)", "forfeited_cents")}
+            FROM in_force f
+            JOIN ledger l ON l.employee_id = f.employee_id
+            WHERE l.plan_id = ? AND l.source IN ('match', 'match_true_up', 'nonelective')
+            GROUP BY f.employee_id, f.termination_date, l.source
+            ORDER BY ALL
             """,
             [plan_id, plan_id],
         )

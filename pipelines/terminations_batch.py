@@ -20,7 +20,7 @@ import polars as pl
 
 from pipelines.file_batch import FileResult, now
 from pipelines.ledger import BatchRecord, Ledger
-from pipelines.rules.vesting import compute_forfeitures
+from pipelines.rules.vesting import compute_forfeitures, forfeiture_top_ups
 from schemas.plan import PlanConfig
 
 FILE_KIND = "terminations"
@@ -46,19 +46,36 @@ def change_notices(changes: pl.DataFrame) -> pl.DataFrame:
     )
 
 
+def top_up_notices(top_ups: pl.DataFrame, forfeitable: pl.DataFrame) -> pl.DataFrame:
+    """One notice per person and source whose later employer money was partly forfeited tonight."""
+    return top_ups.join(forfeitable, on=["employee_id", "source"], how="left").select(
+        pl.lit(None, pl.Int32).alias("line_number"),
+        "employee_id",
+        pl.lit("forfeiture_added").alias("code"),
+        pl.format(
+            "{} money posted after the termination on {} was processed: its non-vested part, {} cents, is forfeited",
+            pl.col("source"), pl.col("termination_date"), 0 - pl.col("amount_cents"),
+        ).alias("message"),
+    )
+
+
 def process_terminations(ledger: Ledger, *, plan: PlanConfig, as_of: date, run_id: str) -> FileResult | None:
-    """Process the plan's pending terminations and report changed ones; None when there is nothing to do."""
+    """Process the plan's pending terminations, forfeit the non-vested part of employer money that reached
+    processed ones since, and report changed ones; None when there is nothing to do."""
     started = now()
     plan_id = plan.plan_id
     pending = ledger.pending_terminations(plan_id, as_of)
     changes = ledger.termination_changes(plan_id)
-    if pending.height == 0 and changes.height == 0:
+    forfeitable = ledger.forfeitable_since_processing(plan_id)
+    top_ups = forfeiture_top_ups(forfeitable)
+    if pending.height == 0 and changes.height == 0 and top_ups.height == 0:
         return None
     ids = pending["employee_id"]
-    rows, entries = compute_forfeitures(
+    rows, new_entries = compute_forfeitures(
         pending, ledger.hours_by_year(plan_id, ids), ledger.employer_balances(plan_id, ids), plan.vesting
     )
-    notices = change_notices(changes)
+    entries = pl.concat([new_entries, top_ups]).sort("employee_id", "source")
+    notices = pl.concat([change_notices(changes), top_up_notices(top_ups, forfeitable)])
     name = f"{plan_id}/terminations/{as_of}"
     batch_id = f"{plan_id}-terminations-{as_of}-{ledger.count_batches(plan_id, name) + 1}"
     record = BatchRecord(

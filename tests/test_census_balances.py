@@ -200,3 +200,24 @@ def test_balance_rejections_and_the_file_posted_once(post_kind, ledger):
                       as_of="2025-04-01")
     assert again.status == "skipped"
     assert ledger.run_checks() == []
+
+
+def test_balances_are_not_contributions_to_the_annual_limits(post_kind, ledger):
+    # A retiree's $250,000 pre-tax and $40,000 catch-up balances, from years before the limits table, are not
+    # this year's deferrals: the 402(g), catch-up and 415(c) checks count contributions only.
+    post_kind("census", "c.csv", f"{CENSUS_HEADER}\nR1,1950-02-01,1980-05-01,2015-12-31,retirement,\n",
+              as_of="2025-01-02")
+    post_kind("balances", "b.csv", (
+        f"{BALANCES_HEADER}\nR1,2016-12-31,pretax,250000.00\nR1,2016-12-31,pretax_catchup,40000.00\n"
+        "R1,2016-12-31,match,90000.00\n"), as_of="2025-01-02")
+    assert ledger.run_checks() == []
+
+
+def test_the_check_sums_the_ledger_not_the_stored_difference(post_kind, ledger):
+    post_kind("census", "c.csv", f"{CENSUS_HEADER}\nE1,1980-06-15,2020-01-01,,,\n", as_of="2025-01-02")
+    post_kind("balances", "b.csv", f"{BALANCES_HEADER}\nE1,2024-12-31,roth,100.00\n", as_of="2025-01-02")
+    assert ledger.run_checks() == []
+    # Tamper with the ledger (never done by planadmin): the statement no longer holds, and the check says so.
+    ledger._exec("UPDATE ledger SET amount = 99.99 WHERE employee_id = 'E1'")
+    failures = {f.check: f.rows for f in ledger.run_checks()}
+    assert failures["balance_statements_posted"]["ledger_balance_then"].cast(str).to_list() == ["99.99"]

@@ -183,3 +183,41 @@ def test_a_later_hire_date_in_payroll_ends_a_termination(post, post_kind, ledger
     post("p3.csv", make_csv([row(employee_id="E3", hire_date="2025-04-01", pay_date="2025-04-11")]), plan=plan)
     assert ledger.frame("SELECT termination_date::VARCHAR FROM participants WHERE employee_id = 'E3'").item() == "2025-02-28"
     assert ledger.pending_terminations("acme", dt.date(2025, 6, 15)).height == 0
+
+
+def test_a_statement_dated_before_a_forfeiture_is_rejected(post_kind, ledger, plan_with_balances):
+    plan = plan_with_balances
+    post_kind("census", "c2.csv", f"{HEADER}\nE1,1980-01-01,2022-03-01,2025-03-01,voluntary\n", as_of="2025-03-05",
+              plan=plan)
+    run_terminations(ledger, plan, "2025-03-05")  # forfeits 600.01 of match on 2025-03-05
+    result = post_kind("balances", "b2.csv", (
+        "employee_id,as_of_date,source,balance\n"
+        "E1,2025-03-03,match,400.00\n"   # before the forfeiture: would post -600.01 again and go negative
+        "E1,2025-03-31,match,410.00\n"   # after it: a 10.00 gain on the 400.00 kept
+    ), as_of="2025-04-01", plan=plan)
+    assert (result.rows_posted, result.rows_rejected, result.posted_cents) == (1, 1, {"earnings match": 1_000})
+    assert [r[3] for r in result.rejected] == [
+        "a statement or forfeiture for this employee_id and source dated on or after this as_of_date is already in the "
+        "ledger: send a statement dated after it"]
+    assert ledger.run_checks() == []
+
+
+def test_employer_money_arriving_after_processing_loses_its_non_vested_part(post, post_kind, ledger, plan_with_balances):
+    from conftest import make_csv, row
+
+    plan = plan_with_balances
+    post_kind("census", "c2.csv", f"{HEADER}\nE1,1980-01-01,2022-03-01,2025-03-01,voluntary\n", as_of="2025-03-05",
+              plan=plan)
+    run_terminations(ledger, plan, "2025-03-05")  # 40% vested: 600.01 of match forfeited
+    # The final paycheck arrives later the same day (a second run on the same as-of date): $1,000 at 5% gives
+    # $40.00 match. Match subject to vesting is now 1,040.01: 60% not vested = 1,040.01 - 416.00 = 624.01, of which
+    # 600.01 was forfeited, so 24.00 more.
+    post("final.csv", make_csv([row(date_of_birth="1980-01-01", hire_date="2022-03-01", pay_date="2025-03-07")]),
+         plan=plan)
+    again = run_terminations(ledger, plan, "2025-03-05")
+    assert again.posted_cents == {"forfeiture match": -2_400}
+    assert notices(ledger) == [("E1", "forfeiture_added", "match money posted after the termination on 2025-03-01 was "
+                                "processed: its non-vested part, 2400 cents, is forfeited")]
+    assert run_terminations(ledger, plan, "2025-03-06") is None  # settled: nothing more
+    assert ledger.frame("SELECT sum(amount)::VARCHAR FROM ledger WHERE employee_id = 'E1' AND source = 'match'").item() == "416.00"
+    assert ledger.run_checks() == []  # incl. unique entry ids: two forfeitures of match on one date

@@ -152,3 +152,28 @@ def compute_forfeitures(
         .sort("employee_id", "source")
     )
     return rows, entries
+
+
+def forfeiture_top_ups(forfeitable: pl.DataFrame) -> pl.DataFrame:
+    """Forfeitures still owed by processed terminations: employer money that arrived after processing (a final
+    paycheck's match, a year-end true-up, a late statement) loses its non-vested share at the vested percent
+    recorded then. ``forfeitable``: ``employee_id``, ``source``, ``vested_bp``, ``subject_cents`` (all money
+    subject to vesting so far), ``forfeited_cents`` (forfeited so far). Returns ``employee_id``, ``source``,
+    ``amount_cents`` (negative), only where more is owed; nothing is ever given back automatically.
+
+    Examples
+    --------
+    >>> import polars as pl
+    >>> f = pl.DataFrame({"employee_id": ["A", "B"], "source": ["match", "match"], "vested_bp": [4000, 4000],
+    ...     "subject_cents": [120_000, 100_000], "forfeited_cents": [60_000, 60_000]})
+    >>> # A: 1,200.00 subject, 60% not vested = 720.00 owed, 600.00 forfeited -> 120.00 more; B: settled
+    >>> forfeiture_top_ups(f).rows()
+    [('A', 'match', -12000)]
+    """
+    owed = pl.col("subject_cents") - pct_of(pl.col("subject_cents"), pl.col("vested_bp"))
+    return (
+        forfeitable.with_columns((owed - pl.col("forfeited_cents")).alias("_more"))
+        .filter(pl.col("_more") > 0)
+        .select("employee_id", "source", (0 - pl.col("_more")).alias("amount_cents"))
+        .sort("employee_id", "source")
+    )
