@@ -648,17 +648,28 @@ class Ledger:
 
     def pending_terminations(self, plan_id: str, as_of: date) -> pl.DataFrame:
         """People with a termination in force dated on or before ``as_of`` and no processed termination (a
-        later change to a processed one is reported instead: see :meth:`termination_changes`)."""
+        later change to a processed one is reported instead: see :meth:`termination_changes`), with the date
+        of their earliest ledger entry (``first_entry_date``, null when there is none)."""
         return self.frame(
             """
-            SELECT p.employee_id, p.date_of_birth, p.hire_date, p.termination_date, p.termination_reason,
-                   p.prior_vesting_years
-            FROM participants p
-            ANTI JOIN (SELECT employee_id FROM terminations WHERE plan_id = ?) d USING (employee_id)
-            WHERE p.plan_id = ? AND p.termination_date <= ? AND p.termination_date >= p.hire_date
+            WITH pending AS (
+                SELECT p.employee_id, p.date_of_birth, p.hire_date, p.termination_date, p.termination_reason,
+                       p.prior_vesting_years
+                FROM participants p
+                ANTI JOIN (SELECT employee_id FROM terminations WHERE plan_id = ?) d USING (employee_id)
+                WHERE p.plan_id = ? AND p.termination_date <= ? AND p.termination_date >= p.hire_date
+            ),
+            first_entries AS (
+                SELECT l.employee_id, min(l.effective_date) AS first_entry_date
+                FROM ledger l SEMI JOIN pending USING (employee_id)
+                WHERE l.plan_id = ?
+                GROUP BY ALL
+            )
+            SELECT p.*, f.first_entry_date
+            FROM pending p LEFT JOIN first_entries f USING (employee_id)
             ORDER BY p.employee_id
             """,
-            [plan_id, plan_id, as_of],
+            [plan_id, plan_id, as_of, plan_id],
         )
 
     def termination_changes(self, plan_id: str) -> pl.DataFrame:

@@ -46,6 +46,37 @@ def change_notices(changes: pl.DataFrame) -> pl.DataFrame:
     )
 
 
+def processing_notices(rows: pl.DataFrame, hours: pl.DataFrame, method: str) -> pl.DataFrame:
+    """Terminations processed tonight that a plan administrator should look at: one that predates the plan's
+    records (the prior recordkeeper's vesting stands), and, under hours-based vesting, one with no payroll
+    hours on record (only prior service counted)."""
+    before_records = rows.filter(pl.col("vesting_basis") == "prior_recordkeeper").select(
+        pl.lit(None, pl.Int32).alias("line_number"),
+        "employee_id",
+        pl.lit("termination_before_records").alias("code"),
+        pl.format(
+            "terminated on {}, before any money on record here: the prior recordkeeper's vesting stands and the "
+            "stated employer balance ({} cents) is kept, nothing forfeited",
+            pl.col("termination_date"), pl.col("employer_balance_cents"),
+        ).alias("message"),
+    )
+    if method != "hours":
+        return before_records
+    with_hours = hours.filter(pl.col("hours_worked_hundredths") > 0)["employee_id"].implode()
+    no_hours = rows.filter(
+        (pl.col("vesting_basis") == "schedule") & ~pl.col("employee_id").is_in(with_hours)
+    ).select(
+        pl.lit(None, pl.Int32).alias("line_number"),
+        "employee_id",
+        pl.lit("no_hours_reported").alias("code"),
+        pl.format(
+            "vesting service is counted from payroll hours, and none were reported for this person: {} years "
+            "(prior service only) gave {} basis points vested", pl.col("years_of_service"), pl.col("vested_bp"),
+        ).alias("message"),
+    )
+    return pl.concat([before_records, no_hours])
+
+
 def top_up_notices(top_ups: pl.DataFrame, forfeitable: pl.DataFrame) -> pl.DataFrame:
     """One notice per person and source whose later employer money was partly forfeited tonight."""
     return top_ups.join(forfeitable, on=["employee_id", "source"], how="left").select(
@@ -71,11 +102,13 @@ def process_terminations(ledger: Ledger, *, plan: PlanConfig, as_of: date, run_i
     if pending.height == 0 and changes.height == 0 and top_ups.height == 0:
         return None
     ids = pending["employee_id"]
-    rows, new_entries = compute_forfeitures(
-        pending, ledger.hours_by_year(plan_id, ids), ledger.employer_balances(plan_id, ids), plan.vesting
-    )
+    hours = ledger.hours_by_year(plan_id, ids)
+    rows, new_entries = compute_forfeitures(pending, hours, ledger.employer_balances(plan_id, ids), plan.vesting)
     entries = pl.concat([new_entries, top_ups]).sort("employee_id", "source")
-    notices = pl.concat([change_notices(changes), top_up_notices(top_ups, forfeitable)])
+    notices = pl.concat([
+        processing_notices(rows, hours, plan.vesting.method), change_notices(changes),
+        top_up_notices(top_ups, forfeitable),
+    ])
     name = f"{plan_id}/terminations/{as_of}"
     batch_id = f"{plan_id}-terminations-{as_of}-{ledger.count_batches(plan_id, name) + 1}"
     record = BatchRecord(

@@ -77,7 +77,7 @@ def test_death_and_normal_retirement_age_keep_everything(post_kind, ledger, plan
     plan = plan_with_balances
     # E1 dies with 2 years of service (20% on the schedule); E2 (born 1960-07-01) leaves at 65 exactly.
     post_kind("census", "c2.csv", (
-        f"{HEADER}\nE1,1980-01-01,2022-03-01,2024-03-01,death\nE2,1960-07-01,2015-01-01,2025-07-01,voluntary\n"
+        f"{HEADER}\nE1,1980-01-01,2022-03-01,2025-02-01,death\nE2,1960-07-01,2015-01-01,2025-07-01,voluntary\n"
     ), as_of="2025-07-02", plan=plan)
     run_terminations(ledger, plan, "2025-07-02")
     assert [(e, y, pct, basis, forfeited) for e, _, y, pct, basis, _, _, forfeited, _ in terminations(ledger)] == [
@@ -221,3 +221,32 @@ def test_employer_money_arriving_after_processing_loses_its_non_vested_part(post
     assert run_terminations(ledger, plan, "2025-03-06") is None  # settled: nothing more
     assert ledger.frame("SELECT sum(amount)::VARCHAR FROM ledger WHERE employee_id = 'E1' AND source = 'match'").item() == "416.00"
     assert ledger.run_checks() == []  # incl. unique entry ids: two forfeitures of match on one date
+
+
+def test_a_termination_before_the_plans_records_keeps_the_stated_balance(post_kind, ledger, graded):
+    # A former employee converted from a prior recordkeeper: left in 2019 after 1 year (0% on the schedule),
+    # first on record here with a 2024-12-31 statement. The prior recordkeeper's vesting stands.
+    post_kind("census", "c.csv", f"{HEADER}\nF1,1970-01-01,2018-01-01,2019-02-01,voluntary\n", as_of="2025-01-02",
+              plan=graded)
+    post_kind("balances", "b.csv", "employee_id,as_of_date,source,balance\nF1,2024-12-31,match,300.00\n",
+              as_of="2025-01-02", plan=graded)
+    result = run_terminations(ledger, graded, "2025-01-02")
+    assert [(e, y, pct, basis, forfeited) for e, _, y, pct, basis, _, _, forfeited, _ in terminations(ledger)] == [
+        ("F1", 1, "100.00", "prior_recordkeeper", "0.00")]
+    assert (result.posted_cents, notices(ledger)) == ({}, [
+        ("F1", "termination_before_records", "terminated on 2019-02-01, before any money on record here: the prior "
+         "recordkeeper's vesting stands and the stated employer balance (30000 cents) is kept, nothing forfeited")])
+    assert ledger.run_checks() == []
+
+
+def test_hours_vesting_with_no_hours_reported_is_flagged(post_kind, ledger):
+    plan = parse_plan_text(ACME_TOML + '[vesting]\nschedule = [0, 0, 0, 100]\nmethod = "hours"\n', "acme.toml")
+    post_kind("census", "c.csv", f"{HEADER}\nE1,1980-01-01,2020-01-01,,\n", as_of="2025-01-02", plan=plan)
+    post_kind("balances", "b.csv", "employee_id,as_of_date,source,balance\nE1,2024-12-31,match,100.00\n",
+              as_of="2025-01-02", plan=plan)
+    post_kind("census", "c2.csv", f"{HEADER}\nE1,1980-01-01,2020-01-01,2025-02-01,voluntary\n", as_of="2025-02-02",
+              plan=plan)
+    run_terminations(ledger, plan, "2025-02-02")
+    # No payroll hours on record: 0 years, 0% on the cliff, all 100.00 forfeited, and a notice says why.
+    assert [(y, pct, forfeited) for _, _, y, pct, _, _, _, forfeited, _ in terminations(ledger)] == [(0, "0.00", "100.00")]
+    assert [code for _, code, _ in notices(ledger)] == ["no_hours_reported"]

@@ -7,7 +7,8 @@ part, rounded half-up to the cent, and the forfeited rest, so ``vested + forfeit
 Input frames
 ------------
 ``terminated``: ``employee_id``, ``date_of_birth``, ``hire_date``, ``termination_date``,
-``termination_reason``, ``prior_vesting_years`` (null counts 0).
+``termination_reason``, ``prior_vesting_years`` (null counts 0), and optionally ``first_entry_date`` (the
+person's earliest ledger entry, null when none).
 ``hours``: ``employee_id``, ``plan_year``, ``hours_worked_hundredths`` (payroll hours per calendar year).
 ``balances``: ``employee_id``, ``source``, ``balance_cents`` (each employer source's ledger balance).
 """
@@ -74,15 +75,29 @@ def years_of_service(terminated: pl.DataFrame, hours: pl.DataFrame, method: str)
 
 
 def vested_percent(terminated: pl.DataFrame, hours: pl.DataFrame, vesting: VestingConfig) -> pl.DataFrame:
-    """``terminated`` with ``years_of_service``, ``vested_bp`` (basis points) and ``vesting_basis``:
-    ``death`` or ``disability`` (100%), ``normal_retirement_age`` (100%: that age reached at termination),
-    else ``schedule``."""
+    """``terminated`` with ``years_of_service``, ``vested_bp`` (basis points) and ``vesting_basis``, the first
+    that applies:
+
+    * ``prior_recordkeeper`` (100% of the stated balance): the ledger holds nothing for the person dated on or
+      before the termination (given ``first_entry_date``), so the termination predates the plan's records
+      here and the prior recordkeeper's vesting stands (a conversion must not forfeit twice);
+    * ``death`` or ``disability`` (100%);
+    * ``normal_retirement_age`` (100%: that age reached at termination);
+    * else ``schedule``.
+    """
     years = years_of_service(terminated, hours, vesting.method)
     last = len(vesting.schedule) - 1
     schedule_bp = {n: vesting.pct_bp_after(n) for n in range(last + 1)}
     at_nra = age_at(pl.col("termination_date"), pl.col("date_of_birth")) >= vesting.normal_retirement_age
+    before_records = (
+        (pl.col("first_entry_date").is_null() | (pl.col("first_entry_date") > pl.col("termination_date")))
+        if "first_entry_date" in terminated.columns
+        else pl.lit(False)
+    )
     basis = (
-        pl.when(pl.col("termination_reason").is_in(FULLY_VESTING_REASONS))
+        pl.when(before_records)
+        .then(pl.lit("prior_recordkeeper"))
+        .when(pl.col("termination_reason").is_in(FULLY_VESTING_REASONS))
         .then(pl.col("termination_reason"))
         .when(at_nra)
         .then(pl.lit("normal_retirement_age"))

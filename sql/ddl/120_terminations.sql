@@ -1,7 +1,8 @@
 -- One row per termination processed: the vesting computed on the run's as-of date (processed_on) and what was
 -- forfeited. The forfeited amount is posted in the same transaction as negative `forfeiture` ledger entries,
 -- one per employer source; employee money is always 100% vested and not counted here. vesting_basis is
--- schedule, death, disability or normal_retirement_age (the last three vest 100%). A termination date that
+-- schedule, or death, disability, normal_retirement_age or prior_recordkeeper (a termination before any money on
+-- record here: the stated balance is kept), which vest 100%. A termination date that
 -- later changes or is withdrawn is reported in `notices`, never processed again.
 CREATE TABLE IF NOT EXISTS terminations (
     plan_id                  VARCHAR NOT NULL,
