@@ -125,8 +125,8 @@ def process_terminations_task(ledger: Ledger, plan: PlanConfig, as_of: date, run
     result = process_terminations(ledger, plan=plan, as_of=as_of, run_id=run_id)
     if result is None:
         return []
-    get_run_logger().info("%s: %d terminations processed, %d changes reported", result.file_name,
-                          result.rows_posted, result.notices)
+    get_run_logger().info("%s: %d terminations processed, %d notices", result.file_name, result.rows_posted,
+                          result.notices)
     return [result]
 
 

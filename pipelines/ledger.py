@@ -649,7 +649,8 @@ class Ledger:
     def pending_terminations(self, plan_id: str, as_of: date) -> pl.DataFrame:
         """People with a termination in force dated on or before ``as_of`` and no processed termination (a
         later change to a processed one is reported instead: see :meth:`termination_changes`), with the date
-        of their earliest ledger entry (``first_entry_date``, null when there is none)."""
+        of their earliest ledger entry (``first_entry_date``, null when there is none) and whether any payroll
+        of theirs was posted (``has_payroll``)."""
         return self.frame(
             """
             WITH pending AS (
@@ -664,12 +665,17 @@ class Ledger:
                 FROM ledger l SEMI JOIN pending USING (employee_id)
                 WHERE l.plan_id = ?
                 GROUP BY ALL
+            ),
+            on_payroll AS (
+                SELECT DISTINCT employee_id FROM ytd_totals SEMI JOIN pending USING (employee_id) WHERE plan_id = ?
             )
-            SELECT p.*, f.first_entry_date
-            FROM pending p LEFT JOIN first_entries f USING (employee_id)
+            SELECT p.*, f.first_entry_date, o.employee_id IS NOT NULL AS has_payroll
+            FROM pending p
+            LEFT JOIN first_entries f USING (employee_id)
+            LEFT JOIN on_payroll o USING (employee_id)
             ORDER BY p.employee_id
             """,
-            [plan_id, plan_id, as_of, plan_id],
+            [plan_id, plan_id, as_of, plan_id, plan_id],
         )
 
     def termination_changes(self, plan_id: str) -> pl.DataFrame:

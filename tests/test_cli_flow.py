@@ -97,6 +97,27 @@ def test_exit_2_for_usage_errors(tmp_path, bad):
     assert result.exit_code == 2, result.output
 
 
+def demo_generator():
+    """fixtures/generate_demo.py as a module (it is a script, not a package)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("generate_demo", REPO / "fixtures" / "generate_demo.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules.setdefault("generate_demo", module)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_shipped_demo_is_what_the_generator_builds():
+    """The committed demo inbox is exactly the generator's output, so the expectations below describe it."""
+    generator = demo_generator()
+    built = {file.path: generator.render_file(file) for demo in generator.build() for file in demo.files}
+    shipped = set((REPO / "fixtures" / "demo" / "INBOX").rglob("*.csv"))
+    assert shipped == set(built)
+    for path, data in built.items():
+        assert path.read_bytes() == data, path
+
+
 def test_demo_through_the_real_command(tmp_path):
     """The README's demo: the installed ``planadmin`` command, Prefect's temporary server, the shipped data."""
     db = tmp_path / "demo.duckdb"
@@ -120,12 +141,26 @@ def test_demo_through_the_real_command(tmp_path):
         assert con.sql("SELECT count(*) FROM rejections").fetchall()[0][0] > 0
         assert con.sql("SELECT count(*) FROM participants WHERE ssn_last4 IS NOT NULL AND length(ssn_last4) <> 4"
                        ).fetchall() == [(0,)]
+        # Every termination processed as the generator, which knows each person's story, expects (its own
+        # stdlib implementation of the vesting rules: service, percent and basis).
+        processed = con.sql(
+            "SELECT employee_id, termination_date, termination_reason, years_of_service, vested_pct::INTEGER, "
+            "vesting_basis FROM terminations ORDER BY plan_id, employee_id").fetchall()
+        assert processed == [row for demo in demo_generator().build() for row in
+                             demo_generator().expected_terminations(demo)]
+        # Forfeited + vested = employer balance for each, and the plan's forfeiture account holds the total.
+        assert con.sql("SELECT count(*) FROM terminations WHERE forfeited_amount > 0").fetchall()[0][0] >= 2
+        assert con.sql("SELECT sum(forfeited_amount) = (SELECT sum(forfeited_amount) FROM forfeiture_account) "
+                       "FROM terminations").fetchall() == [(True,)]
+        kinds = dict(con.sql("SELECT file_kind, count(*) FROM batches GROUP BY ALL").fetchall())
+        assert kinds == {"census": 3, "payroll": 52, "balances": 3, "true_up": 1, "terminations": 2}
         sources = {s for (s,) in con.sql("SELECT DISTINCT source FROM ledger").fetchall()}
         assert sources == {"pretax", "roth", "pretax_catchup", "roth_catchup", "match", "loan_repayment",
-                           "nonelective", "match_true_up"}
-        # acme's true-up (due 15 January) was posted by this run, as of its date.
-        assert con.sql("SELECT DISTINCT effective_date::VARCHAR FROM ledger WHERE source = 'match_true_up'"
-                       ).fetchall() == [("2026-01-15",)]
+                           "nonelective", "match_true_up", "rollover"}  # rollover: only from balance statements
+        # acme's true-up (due 15 January) was posted by this run, as of its date (other match_true_up entries are
+        # the statements' opening balances and earnings, and forfeitures).
+        assert con.sql("SELECT DISTINCT effective_date::VARCHAR FROM ledger WHERE source = 'match_true_up' "
+                       "AND entry_type = 'contribution'").fetchall() == [("2026-01-15",)]
 
 
 @pytest.mark.usefixtures("prefect_harness")

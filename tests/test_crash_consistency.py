@@ -1,10 +1,11 @@
 """Crash consistency, tested by killing the real process.
 
-The demo inbox (2 plans, 52 payroll files, bad rows, a true-up) is run once to completion into a reference
-database. Then ``planadmin run`` is started again and again against a second database and killed with
-SIGKILL after a random delay spread over the length of a whole run; each new run continues where the killed
-one stopped. A last run completes. Every table that holds money, audit or derived state must then equal the
-reference, row for row (run ids and wall-clock timestamps aside).
+The demo inbox (2 plans, 3 census, 52 payroll and 3 balances files, bad rows, a true-up, terminations with
+forfeitures) is run once to completion into a reference database. Then ``planadmin run`` is started again and
+again against a second database and killed with SIGKILL after a random delay spread over the length of a
+whole run; each new run continues where the killed one stopped. A last run completes. Every table that holds
+money, audit or derived state must then equal the reference, row for row (run ids and wall-clock timestamps
+aside).
 
 ``PLANADMIN_KILLS`` sets the number of kills (default 30); ``make soak`` runs the soak-marked variant.
 """
@@ -39,6 +40,10 @@ TABLES = {
     "limit_events": "plan_id, employee_id, plan_year, limit_name, reached_on, source",
     "notices": "batch_id, line_number, code",
     "true_ups": "plan_id, employee_id, plan_year",
+    "census_lines": "batch_id, line_number",
+    "balance_statements": "plan_id, employee_id, source, as_of_date",
+    "terminations": "plan_id, employee_id, termination_date",
+    "termination_reports": "plan_id, employee_id, processed_date, batch_id",
 }
 
 
@@ -69,7 +74,7 @@ def _snapshot(db: Path) -> dict[str, list[tuple]]:
 def _kill_and_resume(tmp_path: Path, kills: int, seed: int) -> None:
     """Kill ``kills`` runs at random points. Each episode starts from an empty database and runs until a run
     finishes by itself; its database must then equal the reference. A run's delay is drawn over a whole
-    run's length, so kill points fall in start-up, reading, posting, true-up and checks alike."""
+    run's length, so kill points fall in start-up, reading, posting, true-up, terminations and checks alike."""
     env = _env(tmp_path)
     reference = tmp_path / "reference.duckdb"
     started = time.monotonic()

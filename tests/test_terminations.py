@@ -250,3 +250,16 @@ def test_hours_vesting_with_no_hours_reported_is_flagged(post_kind, ledger):
     # No payroll hours on record: 0 years, 0% on the cliff, all 100.00 forfeited, and a notice says why.
     assert [(y, pct, forfeited) for _, _, y, pct, _, _, _, forfeited, _ in terminations(ledger)] == [(0, "0.00", "100.00")]
     assert [code for _, code, _ in notices(ledger)] == ["no_hours_reported"]
+
+
+def test_a_leaver_whose_only_money_is_a_final_paycheck_after_the_termination_is_ours(post, ledger):
+    from conftest import make_csv, row
+
+    plan = parse_plan_text(ACME_TOML + '[vesting]\nschedule = [0, 0, 0, 100]\n', "acme.toml")
+    # Hired 2024-03-01, left 2025-03-01 (1 year: 0% on the cliff); the only paycheck is dated after the
+    # termination. Match: 3% x 100% + 2% x 50% of $1,000 = $40.00, all forfeited.
+    post("p.csv", make_csv([row(hire_date="2024-03-01", pay_date="2025-03-07", termination_date="2025-03-01",
+                                termination_reason="voluntary")]), plan=plan)
+    run_terminations(ledger, plan, "2025-03-08")
+    assert [(y, pct, basis, forfeited) for _, _, y, pct, basis, _, _, forfeited, _ in terminations(ledger)] == [
+        (1, "0.00", "schedule", "40.00")]

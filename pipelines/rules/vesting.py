@@ -8,7 +8,7 @@ Input frames
 ------------
 ``terminated``: ``employee_id``, ``date_of_birth``, ``hire_date``, ``termination_date``,
 ``termination_reason``, ``prior_vesting_years`` (null counts 0), and optionally ``first_entry_date`` (the
-person's earliest ledger entry, null when none).
+person's earliest ledger entry, null when none) with ``has_payroll`` (any payroll of theirs posted here).
 ``hours``: ``employee_id``, ``plan_year``, ``hours_worked_hundredths`` (payroll hours per calendar year).
 ``balances``: ``employee_id``, ``source``, ``balance_cents`` (each employer source's ledger balance).
 """
@@ -78,9 +78,10 @@ def vested_percent(terminated: pl.DataFrame, hours: pl.DataFrame, vesting: Vesti
     """``terminated`` with ``years_of_service``, ``vested_bp`` (basis points) and ``vesting_basis``, the first
     that applies:
 
-    * ``prior_recordkeeper`` (100% of the stated balance): the ledger holds nothing for the person dated on or
-      before the termination (given ``first_entry_date``), so the termination predates the plan's records
-      here and the prior recordkeeper's vesting stands (a conversion must not forfeit twice);
+    * ``prior_recordkeeper`` (100% of the stated balance): no payroll of the person was posted here and the
+      ledger holds nothing for them dated on or before the termination (given ``first_entry_date`` and
+      ``has_payroll``), so the termination predates the plan's records here and the prior recordkeeper's
+      vesting stands (a conversion must not forfeit twice);
     * ``death`` or ``disability`` (100%);
     * ``normal_retirement_age`` (100%: that age reached at termination);
     * else ``schedule``.
@@ -90,7 +91,8 @@ def vested_percent(terminated: pl.DataFrame, hours: pl.DataFrame, vesting: Vesti
     schedule_bp = {n: vesting.pct_bp_after(n) for n in range(last + 1)}
     at_nra = age_at(pl.col("termination_date"), pl.col("date_of_birth")) >= vesting.normal_retirement_age
     before_records = (
-        (pl.col("first_entry_date").is_null() | (pl.col("first_entry_date") > pl.col("termination_date")))
+        ~pl.col("has_payroll")
+        & (pl.col("first_entry_date").is_null() | (pl.col("first_entry_date") > pl.col("termination_date")))
         if "first_entry_date" in terminated.columns
         else pl.lit(False)
     )
