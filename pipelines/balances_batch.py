@@ -3,8 +3,9 @@
 Rows name a person known to the plan (from a census or payroll file posted before), a source, a date and the
 balance. Each accepted row is kept in ``balance_statements`` and, unless the ledger already agrees, posts one
 entry dated ``as_of_date`` (see :mod:`pipelines.rules.balances`). Rejected at stage 3: a person the plan does
-not know, and a statement not newer than one already imported, or than a forfeiture, for the person and source
-(it would make the earlier statement untrue, or not reflect the forfeiture; send a newer statement instead).
+not know, and a statement not newer than one already imported for the person and source (it would make the
+earlier one untrue), or dated before a forfeiture when the ledger already held money for them then (it would
+not show the forfeiture); send a newer statement instead.
 """
 
 from __future__ import annotations
@@ -43,18 +44,27 @@ def _post_balances(ledger: Ledger, ctx: FileContext, read: ReadResult, validated
         validated, unknown, RowReject.UNKNOWN_PARTICIPANT, "employee_id",
         "no census or payroll row for this employee_id in this plan: send the census first", read.text, BALANCES,
     )
-    latest = ledger.latest_statements(ctx.plan_id, validated.accepted)
-    stale = validated.accepted.join(latest, on=["employee_id", "source"], how="inner").filter(
-        pl.col("as_of_date") <= pl.col("latest_as_of_date")
+    accepted = validated.accepted
+    ledger_on = ledger.balances_on(ctx.plan_id, accepted)
+    # Not newer than the last statement, or dated before a forfeiture while the ledger already held money for
+    # them by then (the statement would not show the forfeiture). A first statement for the source may be
+    # older than a forfeiture: it brings money the person had, whose non-vested part is then forfeited too.
+    stale = (
+        accepted.join(ledger.latest_statements(ctx.plan_id, accepted), on=["employee_id", "source"], how="inner")
+        .join(ledger_on, on=["employee_id", "source", "as_of_date"], how="left")
+        .filter(
+            (pl.col("as_of_date") <= pl.col("latest_statement_date"))
+            | ((pl.col("as_of_date") <= pl.col("latest_forfeiture_date")) & pl.col("has_entries").fill_null(False))
+        )
     )
     validated = reject_rows(
         validated, stale["line_number"], RowReject.STATEMENT_NOT_NEWER, "as_of_date",
-        "a statement or forfeiture for this employee_id and source dated on or after this as_of_date is already in "
-        "the ledger: send a statement dated after it",
+        "a statement for this employee_id and source dated on or after this as_of_date, or a forfeiture after "
+        "it, is already in the ledger: send a statement dated after them",
         read.text, BALANCES,
     )
     accepted = validated.accepted
-    statements = statement_entries(accepted, ledger.balances_on(ctx.plan_id, accepted))
+    statements = statement_entries(accepted, ledger_on)
     check_conserved(ctx.file_name, read, statements.height, validated.rows_rejected)
     record = batch("posted", read.rows_read, statements.height, validated.rows_rejected, read.blank_lines, None)
     ledger.post_balances(record, statements, validated.rejections)

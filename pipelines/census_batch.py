@@ -35,17 +35,13 @@ _OPTIONAL = {
 
 def census_updates(columns: list[str]) -> ParticipantUpdates:
     """What a census file with these columns changes for a known person: birth and hire dates always; the
-    termination date when it has that column (empty clears it); the reason when it has that column, and
-    without it the reason goes only when the date is cleared; every other column it has, when the row gives
-    a value."""
-    has_date, has_reason = "termination_date" in columns, "termination_reason" in columns
+    termination (date and reason together) when it has ``termination_date``, where empty clears it; every other
+    column it has, when the row gives a value."""
     return ParticipantUpdates(
-        replace=("date_of_birth", "hire_date")
-        + (("termination_date",) if has_date else ())
-        + (("termination_reason",) if has_date and has_reason else ()),
-        fill=tuple(target for column, target in _OPTIONAL.items() if column in columns)
-        + (("termination_reason",) if has_reason and not has_date else ()),
-        cleared_with_termination=("termination_reason",) if has_date and not has_reason else (),
+        replace=("date_of_birth", "hire_date"),
+        fill=tuple(target for column, target in _OPTIONAL.items() if column in columns),
+        termination="replace" if "termination_date" in columns else "keep",
+        has_reason="termination_reason" in columns,
     )
 
 

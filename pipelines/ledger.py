@@ -56,13 +56,19 @@ class BatchRecord:
 @dataclass(frozen=True)
 class ParticipantUpdates:
     """How a file's facts change a known person's participant columns. Facts dated on or after the stored
-    ones: ``replace`` columns take the file's value (an empty one clears it, e.g. a withdrawn termination),
-    ``fill`` columns take it when the file has one, ``cleared_with_termination`` columns keep theirs unless
-    the file clears the termination date. Older facts only fill columns still empty."""
+    ones win: ``replace`` columns take the file's value (an empty one clears it), ``fill`` columns take it when
+    the file has one; older facts only fill columns still empty.
+
+    The termination date and reason are one fact (a new date never keeps an old reason). ``termination``:
+    ``"replace"`` (the file has the date column: empty means not terminated; without a reason column the
+    stored reason stays only while the date does), ``"add"`` (a date in the file sets both, an empty one changes
+    nothing: payroll), ``"keep"`` (the file says nothing about terminations).
+    """
 
     replace: tuple[str, ...]
     fill: tuple[str, ...] = ()
-    cleared_with_termination: tuple[str, ...] = ()
+    termination: str = "keep"
+    has_reason: bool = True
 
 
 @dataclass(frozen=True)
@@ -302,11 +308,36 @@ class Ledger:
             )
         )
 
+    @staticmethod
+    def _termination_sets(updates: ParticipantUpdates, newer: str) -> list[str]:
+        """SET clauses for the termination date and reason, kept together (see :class:`ParticipantUpdates`)."""
+        new_date, old_date = "excluded.termination_date", "participants.termination_date"
+        new_reason, old_reason = "excluded.termination_reason", "participants.termination_reason"
+        if updates.termination == "keep":
+            return []
+        if updates.termination == "add":
+            takes = f"{new_date} IS NOT NULL AND ({newer} OR {old_date} IS NULL)"
+            return [
+                f"termination_date = CASE WHEN {takes} THEN {new_date} ELSE {old_date} END",
+                f"termination_reason = CASE WHEN {takes} THEN {new_reason} ELSE {old_reason} END",
+            ]
+        if updates.termination != "replace":
+            raise ValueError(f"unknown termination update {updates.termination!r}")
+        takes = f"{newer} OR {old_date} IS NULL"
+        reason = new_reason if updates.has_reason else (
+            f"CASE WHEN {new_date} IS NOT DISTINCT FROM {old_date} THEN {old_reason} END"
+        )
+        return [
+            f"termination_date = CASE WHEN {takes} THEN {new_date} ELSE {old_date} END",
+            f"termination_reason = CASE WHEN {takes} THEN {reason} ELSE {old_reason} END",
+        ]
+
     def _upsert_participants(self, b: BatchRecord, facts: pl.DataFrame, updates: ParticipantUpdates) -> None:
         """Insert new people; for known ones apply ``updates`` column by column (see
         :class:`ParticipantUpdates`): facts dated on or after the stored ones win, older facts only fill gaps."""
         facts = facts.with_columns(
-            pl.lit(b.plan_id).alias("plan_id"), pl.lit(b.batch_id).alias("updated_batch_id")
+            pl.lit(b.plan_id).alias("plan_id"), pl.lit(b.batch_id).alias("updated_batch_id"),
+            pl.col("first_hire_date" if "first_hire_date" in facts.columns else "hire_date").alias("first_hire_date"),
         )
         newer = "excluded.facts_as_of >= participants.facts_as_of"
         sets = [f"{c} = CASE WHEN {newer} THEN excluded.{c} ELSE participants.{c} END" for c in updates.replace]
@@ -315,12 +346,9 @@ class Ledger:
             f"ELSE coalesce(participants.{c}, excluded.{c}) END"
             for c in updates.fill
         ]
+        sets += self._termination_sets(updates, newer)
         sets += [
-            f"{c} = CASE WHEN NOT ({newer}) THEN participants.{c} WHEN excluded.termination_date IS NULL THEN NULL "
-            f"ELSE coalesce(excluded.{c}, participants.{c}) END"
-            for c in updates.cleared_with_termination
-        ]
-        sets += [
+            "first_hire_date = least(excluded.first_hire_date, participants.first_hire_date)",
             "facts_as_of = greatest(excluded.facts_as_of, participants.facts_as_of)",
             "updated_batch_id = excluded.updated_batch_id",
         ]
@@ -477,8 +505,9 @@ class Ledger:
         return [r[0] for r in rows]
 
     def true_up_candidates(self, plan_id: str, plan_year: int) -> pl.DataFrame:
-        """The year's totals (cents) for everyone whose true-up is still to be computed, with the latest
-        known termination date (see ``pipelines.rules.true_up.ANNUAL_SCHEMA``)."""
+        """The year's totals (cents) for everyone whose true-up is still to be computed, with the termination
+        date that applies to the year (see ``pipelines.rules.true_up.ANNUAL_SCHEMA``): the latest known one,
+        unless a later rehire ended it before 31 December of the year."""
         return self.frame(
             f"""
             SELECT t.employee_id, t.plan_year::INTEGER AS plan_year,
@@ -488,7 +517,8 @@ class Ledger:
                    {_cents("t.employer_match", "match_cents")},
                    {_cents("t.annual_additions", "annual_additions_cents")},
                    {_cents("t.hours_worked", "hours_worked_hundredths")},
-                   p.termination_date
+                   CASE WHEN p.termination_date >= p.hire_date OR p.hire_date > make_date(t.plan_year, 12, 31)
+                        THEN p.termination_date END AS termination_date
             FROM ytd_totals t
             LEFT JOIN participants p USING (plan_id, employee_id)
             WHERE t.plan_id = ? AND t.plan_year = ? AND t.true_up_posted_on IS NULL
@@ -572,19 +602,20 @@ class Ledger:
 
     # -- balance statements ---------------------------------------------------------------------------------
     def latest_statements(self, plan_id: str, keys: pl.DataFrame) -> pl.DataFrame:
-        """Per (employee_id, source) of ``keys``, the newest date a statement must come after
-        (``latest_as_of_date``): the newest imported statement, or a forfeiture (a statement dated before it
-        would not reflect it)."""
+        """Per (employee_id, source) of ``keys``: the newest imported statement's date
+        (``latest_statement_date``) and the newest forfeiture's (``latest_forfeiture_date``), either may be null."""
         with self._visible("wanted_keys", keys.select("employee_id", "source").unique()):
             return self.frame(
                 """
                 WITH dated AS (
-                    SELECT employee_id, source, as_of_date AS day FROM balance_statements WHERE plan_id = ?
+                    SELECT employee_id, source, as_of_date AS statement_day, NULL::DATE AS forfeiture_day
+                    FROM balance_statements WHERE plan_id = ?
                     UNION ALL
-                    SELECT employee_id, source, effective_date FROM ledger
+                    SELECT employee_id, source, NULL, effective_date FROM ledger
                     WHERE plan_id = ? AND entry_type = 'forfeiture'
                 )
-                SELECT d.employee_id, d.source, max(d.day) AS latest_as_of_date
+                SELECT d.employee_id, d.source, max(d.statement_day) AS latest_statement_date,
+                       max(d.forfeiture_day) AS latest_forfeiture_date
                 FROM dated d
                 SEMI JOIN wanted_keys k ON d.employee_id = k.employee_id AND d.source = k.source
                 GROUP BY ALL
@@ -647,15 +678,16 @@ class Ledger:
     _IN_FORCE = "CASE WHEN p.termination_date >= p.hire_date THEN {} END"
 
     def pending_terminations(self, plan_id: str, as_of: date) -> pl.DataFrame:
-        """People with a termination in force dated on or before ``as_of`` and no processed termination (a
-        later change to a processed one is reported instead: see :meth:`termination_changes`), with the date
+        """People with a termination in force dated on or before ``as_of``, no processed termination (a later
+        change to a processed one is reported instead: see :meth:`termination_changes`) and some payroll or
+        money on record here (until then there is nothing to vest, and statements may still come), with the date
         of their earliest ledger entry (``first_entry_date``, null when there is none) and whether any payroll
         of theirs was posted (``has_payroll``)."""
         return self.frame(
             """
             WITH pending AS (
-                SELECT p.employee_id, p.date_of_birth, p.hire_date, p.termination_date, p.termination_reason,
-                       p.prior_vesting_years
+                SELECT p.employee_id, p.date_of_birth, p.hire_date, p.first_hire_date, p.termination_date,
+                       p.termination_reason, p.prior_vesting_years
                 FROM participants p
                 ANTI JOIN (SELECT employee_id FROM terminations WHERE plan_id = ?) d USING (employee_id)
                 WHERE p.plan_id = ? AND p.termination_date <= ? AND p.termination_date >= p.hire_date
@@ -673,6 +705,8 @@ class Ledger:
             FROM pending p
             LEFT JOIN first_entries f USING (employee_id)
             LEFT JOIN on_payroll o USING (employee_id)
+            -- someone with neither payroll nor money here waits: their statements may come on a later night
+            WHERE f.first_entry_date IS NOT NULL OR o.employee_id IS NOT NULL
             ORDER BY p.employee_id
             """,
             [plan_id, plan_id, as_of, plan_id, plan_id],
@@ -711,10 +745,12 @@ class Ledger:
         )
 
     def forfeitable_since_processing(self, plan_id: str) -> pl.DataFrame:
-        """For each processed termination still in force (the facts agree with it), per employer source: the
-        recorded vested percent (``vested_bp``), the money subject to vesting (``subject_cents``: every
-        contribution, whenever posted, and statement entries dated on or before processing; later earnings are
-        the person's own) and what was forfeited so far (``forfeited_cents``)."""
+        """For each processed termination still in force and never reported changed, per employer source: the
+        recorded vested percent (``vested_bp``); the money subject to it (``subject_cents``: contributions for
+        plan years up to the termination's, such as the final paycheck and the year-end true-up; opening
+        balances whenever imported; earnings dated on or before processing, since later earnings are the
+        person's own); what was forfeited so far (``forfeited_cents``) and the source's balance
+        (``balance_cents``)."""
         return self.frame(
             f"""
             WITH in_force AS (
@@ -725,12 +761,17 @@ class Ledger:
                   AND p.termination_date >= p.hire_date
                   AND p.termination_reason IS NOT DISTINCT FROM t.termination_reason
                   AND t.vested_pct < 100
+                  AND NOT EXISTS (SELECT 1 FROM termination_reports r WHERE r.plan_id = t.plan_id
+                                  AND r.employee_id = t.employee_id AND r.processed_date = t.termination_date)
             )
             SELECT f.employee_id, f.termination_date, l.source, {_cents("any_value(f.vested_pct)", "vested_bp")},
-                   {_cents("coalesce(sum(l.amount) FILTER (WHERE l.entry_type = 'contribution' OR "
-                           "(l.entry_type IN ('opening_balance', 'earnings') AND l.effective_date <= f.processed_on)), 0)",
+                   {_cents("coalesce(sum(l.amount) FILTER (WHERE "
+                           "(l.entry_type = 'contribution' AND l.plan_year <= year(f.termination_date)) "
+                           "OR l.entry_type = 'opening_balance' "
+                           "OR (l.entry_type = 'earnings' AND l.effective_date <= f.processed_on)), 0)",
                            "subject_cents")},
-                   {_cents("coalesce(-sum(l.amount) FILTER (WHERE l.entry_type = 'forfeiture'), 0)", "forfeited_cents")}
+                   {_cents("coalesce(-sum(l.amount) FILTER (WHERE l.entry_type = 'forfeiture'), 0)", "forfeited_cents")},
+                   {_cents("sum(l.amount)", "balance_cents")}
             FROM in_force f
             JOIN ledger l ON l.employee_id = f.employee_id
             WHERE l.plan_id = ? AND l.source IN ('match', 'match_true_up', 'nonelective')

@@ -26,13 +26,14 @@ FILE_KIND = PAYROLL.kind
 #: empty cell is not a rehire: a later hire date is, see ``Ledger.pending_terminations``).
 PAYROLL_UPDATES = ParticipantUpdates(
     replace=("date_of_birth", "hire_date"),
-    fill=("termination_date", "termination_reason", "ssn_last4", "first_name", "last_name", "ownership_pct"),
+    fill=("ssn_last4", "first_name", "last_name", "ownership_pct"),
+    termination="add",
 )
 
 
 def payroll_facts(contributions: pl.DataFrame, as_of: date | None) -> pl.DataFrame:
     """One row of participant facts per person: the latest pay date's row, with the latest termination the
-    file reports for them, dated by that pay date but never later than the run's as-of date (a file sent
+    file reports for them and the earliest hire date (``first_hire_date``), dated by that pay date but never later than the run's as-of date (a file sent
     ahead of its pay date must not outdate facts that arrive before then).
 
     Examples
@@ -55,6 +56,7 @@ def payroll_facts(contributions: pl.DataFrame, as_of: date | None) -> pl.DataFra
                                           "ownership_bp")],
             pl.col("termination_date").filter(terminated).last(),
             pl.col("termination_reason").filter(terminated).last(),
+            pl.col("hire_date").min().alias("first_hire_date"),
             facts_as_of.last().alias("facts_as_of"),
         )
     )

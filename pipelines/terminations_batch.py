@@ -46,6 +46,19 @@ def change_notices(changes: pl.DataFrame) -> pl.DataFrame:
     )
 
 
+def rehired(rows: pl.DataFrame) -> pl.DataFrame:
+    return rows.filter(pl.col("vesting_basis") == "hire_date_changed").select(
+        pl.lit(None, pl.Int32).alias("line_number"),
+        "employee_id",
+        pl.lit("termination_after_rehire").alias("code"),
+        pl.format(
+            "terminated on {} with a hire date later than the first one reported (a rehire, or a corrected date): "
+            "service before it and breaks in service need a decision, so nothing was forfeited ({} cents of "
+            "employer money kept)", pl.col("termination_date"), pl.col("employer_balance_cents"),
+        ).alias("message"),
+    )
+
+
 def processing_notices(rows: pl.DataFrame, hours: pl.DataFrame, method: str) -> pl.DataFrame:
     """Terminations processed tonight that a plan administrator should look at: one that predates the plan's
     records (the prior recordkeeper's vesting stands), and, under hours-based vesting, one with no payroll
@@ -61,7 +74,7 @@ def processing_notices(rows: pl.DataFrame, hours: pl.DataFrame, method: str) -> 
         ).alias("message"),
     )
     if method != "hours":
-        return before_records
+        return pl.concat([before_records, rehired(rows)])
     with_hours = hours.filter(pl.col("hours_worked_hundredths") > 0)["employee_id"].implode()
     no_hours = rows.filter(
         (pl.col("vesting_basis") == "schedule") & ~pl.col("employee_id").is_in(with_hours)
@@ -74,7 +87,7 @@ def processing_notices(rows: pl.DataFrame, hours: pl.DataFrame, method: str) -> 
             "(prior service only) gave {} basis points vested", pl.col("years_of_service"), pl.col("vested_bp"),
         ).alias("message"),
     )
-    return pl.concat([before_records, no_hours])
+    return pl.concat([before_records, rehired(rows), no_hours])
 
 
 def top_up_notices(top_ups: pl.DataFrame, forfeitable: pl.DataFrame) -> pl.DataFrame:

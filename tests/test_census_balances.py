@@ -221,3 +221,11 @@ def test_the_check_sums_the_ledger_not_the_stored_difference(post_kind, ledger):
     ledger._exec("UPDATE ledger SET amount = 99.99 WHERE employee_id = 'E1'")
     failures = {f.check: f.rows for f in ledger.run_checks()}
     assert failures["balance_statements_posted"]["ledger_balance_then"].cast(str).to_list() == ["99.99"]
+
+
+def test_a_new_termination_date_never_keeps_an_old_reason(post, ledger):
+    post("p1.csv", make_csv([row(pay_date="2024-05-10", termination_date="2024-06-01", termination_reason="disability")]))
+    # Rehired, then leaves again with no reason given: the old "disability" must not come back with the new date.
+    post("p2.csv", make_csv([row(hire_date="2025-03-01", pay_date="2025-03-14")]))
+    post("p3.csv", make_csv([row(hire_date="2025-03-01", pay_date="2025-09-12", termination_date="2025-09-05")]))
+    assert participant(ledger, "E1")[1:4] == ("2025-03-01", "2025-09-05", None)

@@ -197,8 +197,8 @@ def test_a_statement_dated_before_a_forfeiture_is_rejected(post_kind, ledger, pl
     ), as_of="2025-04-01", plan=plan)
     assert (result.rows_posted, result.rows_rejected, result.posted_cents) == (1, 1, {"earnings match": 1_000})
     assert [r[3] for r in result.rejected] == [
-        "a statement or forfeiture for this employee_id and source dated on or after this as_of_date is already in the "
-        "ledger: send a statement dated after it"]
+        "a statement for this employee_id and source dated on or after this as_of_date, or a forfeiture after it, is "
+        "already in the ledger: send a statement dated after them"]
     assert ledger.run_checks() == []
 
 
@@ -263,3 +263,88 @@ def test_a_leaver_whose_only_money_is_a_final_paycheck_after_the_termination_is_
     run_terminations(ledger, plan, "2025-03-08")
     assert [(y, pct, basis, forfeited) for _, _, y, pct, basis, _, _, forfeited, _ in terminations(ledger)] == [
         (1, "0.00", "schedule", "40.00")]
+
+
+def test_a_rehire_is_trued_up_for_the_year_they_are_back_but_not_the_year_they_left(post, ledger, limits):
+    from conftest import make_csv, row
+    from pipelines.true_up_batch import post_true_up
+
+    plan = parse_plan_text(ACME_TOML + '[true_up]\nenabled = true\nrequires_last_day_employment = true\n', "acme.toml")
+    post("p1.csv", make_csv([row(pay_date="2024-05-10", termination_date="2024-06-01", termination_reason="voluntary")]),
+         plan=plan)
+    # Rehired 2025-03-01. 2025: $1,000 at 10% (match on the first 5%: 30.00 + 10.00 = 40.00), then $1,000 at 0%.
+    # The year: 5% of $2,000 deferred, formula 3% x 2,000 + 50% x 2% x 2,000 = 80.00; true-up 80.00 - 40.00.
+    post("p2.csv", make_csv([row(hire_date="2025-03-01", pay_date="2025-03-14", pretax_deferral_pct="10"),
+                             row(hire_date="2025-03-01", pay_date="2025-03-28", pretax_deferral_pct="0")]), plan=plan)
+    for year in (2024, 2025):
+        post_true_up(ledger, plan_id="acme", plan=plan, plan_year=year, as_of=dt.date(2026, 1, 31), run_id="r",
+                     limits=limits)
+    assert ledger.frame(
+        "SELECT plan_year, true_up::VARCHAR, ineligible_reason FROM true_ups ORDER BY plan_year").rows() == [
+        (2024, "0.00", "terminated_before_year_end"), (2025, "40.00", None)]
+
+
+def test_a_first_statement_older_than_a_forfeiture_is_taken_and_forfeited_in_part(post, post_kind, ledger):
+    from conftest import make_csv, row
+
+    plan = parse_plan_text(ACME_TOML + '[vesting]\nschedule = [0, 0, 20, 40, 60, 80, 100]\n', "acme.toml")
+    # Hired 2022-03-01, left 2025-03-01 (3 years: 40%); the 2025 paycheck's $40.00 match: 24.00 forfeited.
+    post("p.csv", make_csv([row(date_of_birth="1980-01-01", hire_date="2022-03-01", pay_date="2025-02-28",
+                                termination_date="2025-03-01", termination_reason="voluntary")]), plan=plan)
+    run_terminations(ledger, plan, "2025-03-05")
+    # The prior recordkeeper's 2024-12-31 match balance arrives afterwards: the first statement for the source,
+    # older than the forfeiture, is taken; its 60% non-vested part (600.00 of 1,000.00) is forfeited next run.
+    result = post_kind("balances", "b.csv", "employee_id,as_of_date,source,balance\nE1,2024-12-31,match,1000.00\n",
+                       as_of="2025-03-10", plan=plan)
+    assert result.posted_cents == {"opening_balance match": 100_000}
+    assert run_terminations(ledger, plan, "2025-03-10").posted_cents == {"forfeiture match": -60_000}
+    # Kept: 40% of 1,040.00 = 416.00.
+    assert ledger.frame("SELECT sum(amount)::VARCHAR FROM ledger WHERE source = 'match'").item() == "416.00"
+    assert ledger.run_checks() == []
+
+
+def test_a_leaver_rehired_and_gone_again_before_any_run_is_left_for_review(post, ledger, graded):
+    from conftest import make_csv, row
+
+    post("p.csv", make_csv([
+        row(hire_date="2021-01-01", pay_date="2024-12-27"),
+        row(hire_date="2021-01-01", pay_date="2025-01-10", termination_date="2025-01-10", termination_reason="voluntary"),
+        row(hire_date="2025-05-01", pay_date="2025-05-09"),
+        row(hire_date="2025-05-01", pay_date="2025-09-05", termination_date="2025-09-01", termination_reason="voluntary"),
+    ]), plan=graded)
+    # Measured from the rehire, service would be 0 years (0%): the four years before it would be lost.
+    result = run_terminations(ledger, graded, "2025-09-10")
+    assert [(basis, pct, forfeited) for _, _, _, pct, basis, _, _, forfeited, _ in terminations(ledger)] == [
+        ("hire_date_changed", "100.00", "0.00")]
+    assert [code for _, code, _ in notices(ledger)] == ["termination_after_rehire"]
+    assert result.posted_cents == {}
+
+
+def test_a_census_only_leaver_waits_for_their_statements(post_kind, ledger, graded):
+    # Hired 2024-01-01, left 2025-01-06: 1 year, 0% on the graded schedule. The census comes a night before
+    # the statements; the termination waits for money on record, then forfeits all of the 2024 match.
+    post_kind("census", "c.csv", f"{HEADER}\nE1,1980-01-01,2024-01-01,2025-01-06,voluntary\n", as_of="2025-01-07",
+              plan=graded)
+    assert run_terminations(ledger, graded, "2025-01-07") is None
+    post_kind("balances", "b.csv", "employee_id,as_of_date,source,balance\nE1,2024-12-31,match,1000.00\n",
+              as_of="2025-01-08", plan=graded)
+    assert run_terminations(ledger, graded, "2025-01-08").posted_cents == {"forfeiture match": -100_000}
+
+
+def test_top_ups_stop_once_a_change_was_reported(post, post_kind, ledger, plan_with_balances):
+    from conftest import make_csv, row
+
+    plan = plan_with_balances
+    post_kind("census", "c2.csv", f"{HEADER}\nE1,1980-01-01,2022-03-01,2025-03-01,voluntary\n", as_of="2025-03-05",
+              plan=plan)
+    run_terminations(ledger, plan, "2025-03-05")
+    post_kind("census", "c3.csv", f"{HEADER}\nE1,1980-01-01,2022-03-01,,\n", as_of="2025-03-06", plan=plan)
+    run_terminations(ledger, plan, "2025-03-06")  # termination_withdrawn reported
+    # The termination comes back on file and more match arrives: the report asked for a decision, so the
+    # run does not resume forfeiting on its own.
+    post_kind("census", "c4.csv", f"{HEADER}\nE1,1980-01-01,2022-03-01,2025-03-01,voluntary\n", as_of="2025-03-07",
+              plan=plan)
+    post("late.csv", make_csv([row(date_of_birth="1980-01-01", hire_date="2022-03-01", pay_date="2025-03-07")]),
+         plan=plan)
+    assert run_terminations(ledger, plan, "2025-03-08") is None
+    assert ledger.frame("SELECT count(*) FROM ledger WHERE entry_type = 'forfeiture'").item() == 2

@@ -8,7 +8,8 @@ Input frames
 ------------
 ``terminated``: ``employee_id``, ``date_of_birth``, ``hire_date``, ``termination_date``,
 ``termination_reason``, ``prior_vesting_years`` (null counts 0), and optionally ``first_entry_date`` (the
-person's earliest ledger entry, null when none) with ``has_payroll`` (any payroll of theirs posted here).
+person's earliest ledger entry, null when none) with ``has_payroll`` (any payroll of theirs posted here), and
+``first_hire_date`` (the earliest hire date reported).
 ``hours``: ``employee_id``, ``plan_year``, ``hours_worked_hundredths`` (payroll hours per calendar year).
 ``balances``: ``employee_id``, ``source``, ``balance_cents`` (each employer source's ledger balance).
 """
@@ -79,9 +80,12 @@ def vested_percent(terminated: pl.DataFrame, hours: pl.DataFrame, vesting: Vesti
     that applies:
 
     * ``prior_recordkeeper`` (100% of the stated balance): no payroll of the person was posted here and the
-      ledger holds nothing for them dated on or before the termination (given ``first_entry_date`` and
+      ledger's first entry for them is dated after the termination (given ``first_entry_date`` and
       ``has_payroll``), so the termination predates the plan's records here and the prior recordkeeper's
       vesting stands (a conversion must not forfeit twice);
+    * ``hire_date_changed`` (100%, nothing forfeited): the hire date on record is later than the first one
+      reported (given ``first_hire_date``): a rehire, whose earlier service and breaks in service, or a
+      corrected date, need a plan administrator's decision;
     * ``death`` or ``disability`` (100%);
     * ``normal_retirement_age`` (100%: that age reached at termination);
     * else ``schedule``.
@@ -91,14 +95,18 @@ def vested_percent(terminated: pl.DataFrame, hours: pl.DataFrame, vesting: Vesti
     schedule_bp = {n: vesting.pct_bp_after(n) for n in range(last + 1)}
     at_nra = age_at(pl.col("termination_date"), pl.col("date_of_birth")) >= vesting.normal_retirement_age
     before_records = (
-        ~pl.col("has_payroll")
-        & (pl.col("first_entry_date").is_null() | (pl.col("first_entry_date") > pl.col("termination_date")))
+        ~pl.col("has_payroll") & (pl.col("first_entry_date") > pl.col("termination_date"))
         if "first_entry_date" in terminated.columns
         else pl.lit(False)
+    )
+    rehired = (
+        pl.col("first_hire_date") < pl.col("hire_date") if "first_hire_date" in terminated.columns else pl.lit(False)
     )
     basis = (
         pl.when(before_records)
         .then(pl.lit("prior_recordkeeper"))
+        .when(rehired)
+        .then(pl.lit("hire_date_changed"))
         .when(pl.col("termination_reason").is_in(FULLY_VESTING_REASONS))
         .then(pl.col("termination_reason"))
         .when(at_nra)
@@ -175,21 +183,25 @@ def forfeiture_top_ups(forfeitable: pl.DataFrame) -> pl.DataFrame:
     """Forfeitures still owed by processed terminations: employer money that arrived after processing (a final
     paycheck's match, a year-end true-up, a late statement) loses its non-vested share at the vested percent
     recorded then. ``forfeitable``: ``employee_id``, ``source``, ``vested_bp``, ``subject_cents`` (all money
-    subject to vesting so far), ``forfeited_cents`` (forfeited so far). Returns ``employee_id``, ``source``,
-    ``amount_cents`` (negative), only where more is owed; nothing is ever given back automatically.
+    subject to vesting so far), ``forfeited_cents`` (forfeited so far), ``balance_cents`` (the source's balance
+    now: a forfeiture never takes more). Returns ``employee_id``, ``source``, ``amount_cents`` (negative), only
+    where more is owed; nothing is ever given back automatically.
 
     Examples
     --------
     >>> import polars as pl
-    >>> f = pl.DataFrame({"employee_id": ["A", "B"], "source": ["match", "match"], "vested_bp": [4000, 4000],
-    ...     "subject_cents": [120_000, 100_000], "forfeited_cents": [60_000, 60_000]})
-    >>> # A: 1,200.00 subject, 60% not vested = 720.00 owed, 600.00 forfeited -> 120.00 more; B: settled
+    >>> f = pl.DataFrame({"employee_id": ["A", "B", "C"], "source": ["match"] * 3, "vested_bp": [4000] * 3,
+    ...     "subject_cents": [120_000, 100_000, 120_000], "forfeited_cents": [60_000] * 3,
+    ...     "balance_cents": [48_000, 40_000, 10_000]})
+    >>> # A: 1,200.00 subject, 60% not vested = 720.00 owed, 600.00 forfeited -> 120.00 more; B: settled;
+    >>> # C: 120.00 owed but only 100.00 left in the source (losses since) -> 100.00
     >>> forfeiture_top_ups(f).rows()
-    [('A', 'match', -12000)]
+    [('A', 'match', -12000), ('C', 'match', -10000)]
     """
     owed = pl.col("subject_cents") - pct_of(pl.col("subject_cents"), pl.col("vested_bp"))
+    more = pl.min_horizontal(owed - pl.col("forfeited_cents"), pl.col("balance_cents"))
     return (
-        forfeitable.with_columns((owed - pl.col("forfeited_cents")).alias("_more"))
+        forfeitable.with_columns(more.alias("_more"))
         .filter(pl.col("_more") > 0)
         .select("employee_id", "source", (0 - pl.col("_more")).alias("amount_cents"))
         .sort("employee_id", "source")

@@ -6,6 +6,8 @@ CREATE TABLE IF NOT EXISTS participants (
     employee_id         VARCHAR NOT NULL,
     date_of_birth       DATE NOT NULL,
     hire_date           DATE NOT NULL,
+    -- the earliest hire date ever reported: later than it, hire_date marks a rehire (or a corrected date)
+    first_hire_date     DATE NOT NULL,
     termination_date    DATE,
     termination_reason  VARCHAR,
     ssn_last4           VARCHAR,
