@@ -9,7 +9,7 @@ export PREFECT_HOME := $(CURDIR)/.prefect
 export PREFECT_SERVER_ANALYTICS_ENABLED := false
 DEMO_DB ?= planadmin.duckdb
 
-.PHONY: setup demo test soak bench lock clean
+.PHONY: setup demo test soak bench bench-large bench-nights lock clean
 
 $(UV):
 	$(PYTHON) -m venv .tools
@@ -31,7 +31,13 @@ test: setup  ## the whole test suite (soak and large benchmarks excluded)
 soak: setup  ## long modes: 200 random kills of a real run (PLANADMIN_SOAK_KILLS to change)
 	$(VENV)/bin/python -m pytest -m soak
 
-bench: setup  ## a year of nights for 50,000 employees, timed (not part of make test)
+bench: setup  ## planadmin vs the CSV read floor and a DuckDB-SQL peer, 100,000 employees (not part of make test)
+	$(VENV)/bin/python benchmarks/harness.py --employees 100000 --json benchmarks/results-100k.json
+
+bench-large: setup  ## the same at 1,000,000 employees (26M rows a year; long)
+	$(VENV)/bin/python benchmarks/harness.py --employees 1000000 --json benchmarks/results-1m.json
+
+bench-nights: setup  ## a year of nights for 50,000 employees, timed night by night
 	$(VENV)/bin/python benchmarks/bench_nightly.py --employees 50000 --nights 26
 
 lock: $(UV)  ## re-resolve uv.lock after changing pyproject.toml

@@ -1,0 +1,254 @@
+"""Benchmark harness: planadmin against the CSV parse floor and a DuckDB-SQL peer, on the same files.
+
+In one process it generates (``benchmarks/generate.py``) three years of payroll plus the first pay date of a
+fourth, then measures, each in a child process (wall time and that child's peak RSS), the median of
+``--repeats`` runs of:
+
+* ``floor``: polars ``read_csv`` of the first year's files (the physical floor of reading them);
+* ``planadmin_full_year``: ``planadmin run`` of the first year's inbox into an empty database;
+* ``peer_full_year``: the same core rule in DuckDB SQL (read_csv, deferrals capped at 402(g) + catch-up with
+  a running sum per person, tiered match, written to a table);
+* ``night_floor``: polars ``read_csv`` of one new pay date's files;
+* ``night_on_1y`` / ``night_on_3y``: ``planadmin run`` of that one pay date on top of one year, and of three
+  years, of history.
+
+The runs share one Prefect server (as a scheduled deployment would): its start-up is not a per-night cost.
+Prints a table of ratios to the floor and to the peer, and writes it as JSON.
+
+    .venv/bin/python benchmarks/harness.py --employees 100000 --json benchmarks/results-100k.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+sys.path.insert(0, str(HERE.parent))
+
+from generate import Inbox, generate, pay_dates  # noqa: E402
+
+YEARS = (2023, 2024, 2025)
+os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")  # no network here
+
+PEER_SQL = """
+CREATE TABLE peer AS
+WITH rows AS (
+    SELECT employee_id, CAST(date_of_birth AS DATE) AS born, CAST(pay_date AS DATE) AS pay_date,
+           TRY_CAST(gross_pay AS DECIMAL(18, 2)) AS pay,
+           CAST(pretax_deferral_pct AS DECIMAL(5, 2)) AS pretax_pct, CAST(roth_deferral_pct AS DECIMAL(5, 2)) AS roth_pct
+    FROM read_csv({files}, all_varchar = true, header = true)
+),
+counted AS (  -- 401(a)(17): pay counts up to the year's compensation limit
+    SELECT *, CAST(least(cum_pay, {comp_limit}) - least(cum_pay - pay, {comp_limit}) AS DECIMAL(18, 2)) AS comp
+    FROM (SELECT *, sum(pay) OVER (PARTITION BY employee_id, year(pay_date) ORDER BY pay_date
+                                   ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS cum_pay
+          FROM rows WHERE pay IS NOT NULL)
+),
+elected AS (
+    SELECT *, round(comp * pretax_pct * 0.01, 2) + round(comp * roth_pct * 0.01, 2) AS elected,
+           {limit_402g} + CASE WHEN year(pay_date) - year(born) >= 50 THEN {catch_up} ELSE 0 END AS room
+    FROM counted
+),
+running AS (
+    SELECT *, sum(elected) OVER (PARTITION BY employee_id, year(pay_date) ORDER BY pay_date
+                                 ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS cum_elected
+    FROM elected
+),
+capped AS (  -- deferrals stop at 402(g) plus the catch-up room: a running sum, clipped
+    SELECT *, CAST(greatest(least(cum_elected, room) - least(cum_elected - elected, room), 0) AS DECIMAL(18, 2))
+               AS deferral
+    FROM running
+)
+-- Exact DECIMAL arithmetic throughout: DuckDB divides decimals into DOUBLE (so percents multiply by 0.01), and
+-- mixing a DECIMAL(38,2) (a window sum) with a 4-decimal amount narrows it to 2 decimals (so amounts are cast
+-- back to DECIMAL(18,2), and greatest() gets 0.0000, not 0).
+SELECT employee_id, pay_date, deferral,  -- match: 100% of the first 3% of pay, 50% of the next 2%
+       round(least(deferral, comp * 0.03) + greatest(least(deferral, comp * 0.05) - comp * 0.03, 0.0000) * 0.5, 2) AS match
+FROM capped
+"""
+
+
+def peer_sql(files: list[Path], limits: dict) -> str:
+    """The DuckDB-SQL peer for one plan year's files; ``limits`` is that year's row of the limits frame."""
+    def dollars(cents: int) -> str:  # an exact DECIMAL literal: a float would make the arithmetic DOUBLE
+        return f"CAST('{cents // 100}.{cents % 100:02d}' AS DECIMAL(18, 2))"
+
+    return PEER_SQL.format(
+        files=[str(f) for f in files], comp_limit=dollars(limits["compensation_401a17_cents"]),
+        limit_402g=dollars(limits["elective_deferral_402g_cents"]), catch_up=dollars(limits["catchup_50plus_cents"]),
+    )
+
+
+def child(code: str, env: dict[str, str] | None = None) -> tuple[float, float]:
+    """Run Python code in a child process: (wall seconds, peak RSS in MiB)."""
+    return run([sys.executable, "-c", code], env)
+
+
+def run(command: list[str], env: dict[str, str] | None = None) -> tuple[float, float]:
+    start = time.perf_counter()
+    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(process.pid, 0)
+    wall = time.perf_counter() - start
+    if status != 0 and os.waitstatus_to_exitcode(status) not in (0,):
+        # planadmin exits 0 with rejected rows; anything else is a failed measurement.
+        raise RuntimeError(f"{command[:3]} failed ({os.waitstatus_to_exitcode(status)}): "
+                           f"{process.stderr.read().decode()[-2000:]}")
+    return wall, usage.ru_maxrss / 1024
+
+
+def read_floor(paths: list[Path]) -> str:
+    return f"import polars as pl\nfor p in {[str(p) for p in paths]!r}: pl.read_csv(p, infer_schema=False)"
+
+
+def planadmin(inbox: Path, plans: Path, db: Path, as_of: str, env: dict[str, str]) -> list[str]:
+    exe = shutil.which("planadmin", path=str(Path(sys.executable).parent)) or "planadmin"
+    return [exe, "run", "--inbox", str(inbox), "--plans", str(plans), "--db", str(db), "--as-of", as_of]
+
+
+def subset(inbox: Inbox, target: Path, keep) -> Path:  # noqa: ANN001 - keep: (date) -> bool
+    """A new inbox folder holding hard links to the files whose pay date ``keep`` accepts."""
+    for plan_id, files in inbox.files.items():
+        folder = target / plan_id / "payroll"
+        folder.mkdir(parents=True, exist_ok=True)
+        for day, path in files:
+            if keep(day):
+                os.link(path, folder / path.name)
+    return target
+
+
+def median_of(repeats: int, measure) -> dict[str, float]:  # noqa: ANN001
+    results = [measure() for _ in range(repeats)]
+    return {"seconds": statistics.median(r[0] for r in results), "peak_rss_mib": max(r[1] for r in results)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--employees", type=int, default=100_000)
+    parser.add_argument("--plans", type=int, default=4)
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--json", type=Path, default=HERE / "results.json")
+    parser.add_argument("--workdir", type=Path, default=None, help="keep the data here instead of a temp folder")
+    args = parser.parse_args()
+
+    from prefect.settings import PREFECT_API_URL
+    from prefect.testing.utilities import prefect_test_harness
+
+    from pipelines.limits import load_irs_limits
+
+    limits = load_irs_limits().filter(pl_year(YEARS[0])).row(0, named=True)
+    work = Path(tempfile.mkdtemp(prefix="planadmin-bench-", dir=args.workdir))
+    try:
+        started = time.perf_counter()
+        next_year = YEARS[-1] + 1
+        night = pay_dates((next_year,), "biweekly")[0]
+        inbox = generate(work / "data", args.employees, args.plans, (*YEARS, next_year))
+        year_files = inbox.paths((YEARS[0],))
+        night_files = [p for files in inbox.files.values() for d, p in files if d == night]
+        print(f"generated {len(inbox.paths())} files in {time.perf_counter() - started:.0f} s")
+        inboxes = {
+            year: subset(inbox, work / f"inbox-{year}", lambda d, y=year: d.year == y) for year in YEARS
+        }
+        night_inbox = subset(inbox, work / "inbox-night", lambda d: d == night)
+        rows = {"year": count_rows(year_files), "night": count_rows(night_files)}
+
+        with prefect_test_harness(server_startup_timeout=120):
+            env = {**os.environ, "PREFECT_API_URL": PREFECT_API_URL.value()}
+            results: dict[str, dict[str, float]] = {}
+            results["floor"] = median_of(args.repeats, lambda: child(read_floor(year_files)))
+            results["night_floor"] = median_of(args.repeats, lambda: child(read_floor(night_files)))
+            peer = peer_sql(year_files, limits)
+            results["peer_full_year"] = median_of(args.repeats, lambda: child(
+                f"import duckdb, os, tempfile\nd = tempfile.mkdtemp()\ncon = duckdb.connect(os.path.join(d, 'p.duckdb'))\n"
+                f"con.execute({peer!r})\ncon.close()"))
+
+            one_year = work / "history-1y.duckdb"
+            as_of_year_end = lambda year: f"{year}-12-31"  # noqa: E731
+
+            def full_year() -> tuple[float, float]:
+                db = work / "full-year.duckdb"
+                db.unlink(missing_ok=True)
+                measured = run(planadmin(inboxes[YEARS[0]], inbox.plans_dir, db, as_of_year_end(YEARS[0]), env), env)
+                shutil.copy(db, one_year)
+                return measured
+
+            results["planadmin_full_year"] = median_of(args.repeats, full_year)
+            three_years = work / "history-3y.duckdb"
+            shutil.copy(one_year, three_years)
+            for year in YEARS[1:]:
+                run(planadmin(inboxes[year], inbox.plans_dir, three_years, as_of_year_end(year), env), env)
+
+            def night_on(history: Path) -> tuple[float, float]:
+                db = work / "night.duckdb"
+                shutil.copy(history, db)
+                return run(planadmin(night_inbox, inbox.plans_dir, db, night.isoformat(), env), env)
+
+            results["night_on_1y"] = median_of(args.repeats, lambda: night_on(one_year))
+            results["night_on_3y"] = median_of(args.repeats, lambda: night_on(three_years))
+    finally:
+        if args.workdir is None:
+            shutil.rmtree(work, ignore_errors=True)
+
+    report = summarize(results, rows, args)
+    args.json.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    print_table(report)
+    print(f"written to {args.json}")
+
+
+def pl_year(year: int):  # noqa: ANN201
+    import polars as pl
+
+    return pl.col("plan_year") == year
+
+
+def count_rows(paths: list[Path]) -> int:
+    import polars as pl
+
+    return sum(pl.scan_csv(p, infer_schema=False).select(pl.len()).collect().item() for p in paths)
+
+
+def summarize(results: dict[str, dict[str, float]], rows: dict[str, int], args: argparse.Namespace) -> dict:
+    floor, night_floor = results["floor"]["seconds"], results["night_floor"]["seconds"]
+    peer_ratio = results["peer_full_year"]["seconds"] / floor
+    return {
+        "machine": {"cpus": os.cpu_count(), "platform": platform.platform(), "python": platform.python_version()},
+        "employees": args.employees, "plans": args.plans, "repeats": args.repeats,
+        "rows": rows,
+        "phases": results,
+        "ratios": {
+            "full_year_to_floor": results["planadmin_full_year"]["seconds"] / floor,
+            "peer_to_floor": peer_ratio,
+            "full_year_to_peer": results["planadmin_full_year"]["seconds"] / results["peer_full_year"]["seconds"],
+            "night_on_1y_to_night_floor": results["night_on_1y"]["seconds"] / night_floor,
+            "night_on_3y_to_night_floor": results["night_on_3y"]["seconds"] / night_floor,
+            "night_3y_to_1y": results["night_on_3y"]["seconds"] / results["night_on_1y"]["seconds"],
+        },
+        "targets": {
+            "full_year_to_floor": 2.5, "full_year_to_floor_vs_peer_plus": peer_ratio + 1.0,
+            "night_to_night_floor": 2.0, "night_3y_to_1y": 1.2, "peak_rss_mib": 4096,
+        },
+    }
+
+
+def print_table(report: dict) -> None:
+    print(f"{report['employees']:,} employees in {report['plans']} plans; {report['rows']['year']:,} rows a year, "
+          f"{report['rows']['night']:,} a night; medians of {report['repeats']}")
+    print(f"{'phase':<22}{'seconds':>10}{'peak RSS MiB':>14}")
+    for name, phase in report["phases"].items():
+        print(f"{name:<22}{phase['seconds']:>10.2f}{phase['peak_rss_mib']:>14.0f}")
+    for name, ratio in report["ratios"].items():
+        print(f"{name:<30}{ratio:>8.2f}")
+
+
+if __name__ == "__main__":
+    main()

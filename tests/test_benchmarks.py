@@ -1,0 +1,53 @@
+"""The benchmark's data and its DuckDB-SQL peer: the peer must compute the same core rule as planadmin, or the
+comparison means nothing. Small sizes only; the benchmark itself runs with `make bench`."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import duckdb
+import polars as pl
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO / "benchmarks"))
+
+from generate import generate  # noqa: E402
+from harness import peer_sql  # noqa: E402
+
+from pipelines.ledger import Ledger  # noqa: E402
+from pipelines.payroll_batch import process_payroll_file  # noqa: E402
+from schemas.plan import load_plan  # noqa: E402
+
+
+def test_the_generator_is_deterministic(tmp_path):
+    first = generate(tmp_path / "a", 300, 2, (2023,))
+    second = generate(tmp_path / "b", 300, 2, (2023,))
+    a, b = first.paths(), second.paths()
+    assert len(a) == 52 and [p.read_bytes() for p in a] == [p.read_bytes() for p in b]
+
+
+def test_the_peer_posts_what_planadmin_posts(tmp_path, limits):
+    # 2023: no 60-63 catch-up and no Roth catch-up rule, which the peer leaves out; everything else it has.
+    inbox = generate(tmp_path / "data", 400, 1, (2023,), bad_every=500)
+    files = inbox.paths()
+    plan = load_plan(inbox.plans_dir / "plan00.toml")
+    with Ledger(tmp_path / "p.duckdb") as ledger:
+        for path in files:
+            result = process_payroll_file(ledger, plan_id="plan00", plan=plan, path=path, file_name=path.name,
+                                          run_id="t", limits=limits)
+            assert result.status == "posted"
+        ours = ledger.frame(
+            "SELECT employee_id, sum(amount) FILTER (WHERE source NOT IN ('match', 'loan_repayment')) AS deferral, "
+            "sum(amount) FILTER (WHERE source = 'match') AS match FROM ledger GROUP BY ALL ORDER BY ALL")
+        rejected = ledger.frame("SELECT count(DISTINCT (batch_id, line_number)) FROM rejections").item()
+    con = duckdb.connect()
+    con.execute(peer_sql(files, limits.filter(pl.col("plan_year") == 2023).row(0, named=True)))
+    peer = pl.from_arrow(con.sql(
+        "SELECT employee_id, sum(deferral) AS deferral, sum(match) AS match FROM peer GROUP BY ALL "
+        "HAVING sum(deferral) <> 0 OR sum(match) <> 0 ORDER BY ALL"  # the ledger has no zero entries
+    ).to_arrow_table())
+    assert rejected > 0  # the planted bad pay values are rejected by both
+    assert ours.height == peer.height > 300
+    same = [pl.col("deferral", "match").fill_null(0).cast(pl.Decimal(18, 2))]
+    assert ours.with_columns(same).equals(peer.with_columns(same))
