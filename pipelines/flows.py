@@ -162,7 +162,7 @@ def true_up(plan_file: Path, plan_year: int, db_path: Path, as_of: date) -> RunR
         ledger.start_run(report.run_id, as_of)
         try:
             report.files.append(post_true_up_task(ledger, plan, plan_year, as_of, report.run_id, limits))
-            report.check_failures = ledger.run_checks()
+            report.check_failures = ledger.run_checks(report.run_id)
         except BaseException:
             ledger.finish_run(report.run_id, "failed")
             raise
@@ -197,7 +197,7 @@ def nightly(inbox: Path, plans_dir: Path, db_path: Path, as_of: date) -> RunRepo
                     if plan is not None and all(r.status in ("posted", "skipped", "rejected") for r in results):
                         report.files.extend(post_due_true_ups(ledger, plan, as_of, report.run_id, limits))
                         report.files.extend(process_terminations_task(ledger, plan, as_of, report.run_id))
-            report.check_failures = ledger.run_checks()
+            report.check_failures = ledger.run_checks(report.run_id)
         except BaseException:
             ledger.finish_run(report.run_id, "failed")
             raise

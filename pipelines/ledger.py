@@ -859,11 +859,32 @@ class Ledger:
     def check_names() -> list[str]:
         return [check.stem for check in sorted(CHECKS_DIR.glob("*.sql"))]
 
-    def run_checks(self) -> list[CheckFailure]:
-        """Run every ``sql/checks/*.sql``; each returns the rows that violate an invariant (none expected)."""
-        failures = []
-        for check in sorted(CHECKS_DIR.glob("*.sql")):
-            rows = self.frame(check.read_text(encoding="utf-8"))
-            if rows.height:
-                failures.append(CheckFailure(check.stem, rows))
-        return failures
+    def run_checks(self, run_id: str | None = None) -> list[CheckFailure]:
+        """Run every ``sql/checks/*.sql``; each returns the rows that violate an invariant (none expected).
+
+        With ``run_id``, the per-year checks look only at the (plan, plan year) pairs that run's batches posted
+        to (``check_years``, see ``sql/ddl/140_check_years.sql``): earlier runs proved the rest and the ledger
+        is append only, so a night's checks cost what its years hold, not all history. Without it, every pair.
+        """
+        scoped = run_id is not None
+        if scoped:
+            self._exec(
+                """
+                CREATE OR REPLACE TEMP TABLE check_years AS
+                WITH run_batches AS (SELECT batch_id FROM batches WHERE run_id = ?)
+                SELECT DISTINCT plan_id, plan_year FROM ledger SEMI JOIN run_batches USING (batch_id)
+                UNION
+                SELECT DISTINCT plan_id, plan_year FROM payroll_lines SEMI JOIN run_batches USING (batch_id)
+                """,
+                [run_id],
+            )
+        try:
+            failures = []
+            for check in sorted(CHECKS_DIR.glob("*.sql")):
+                rows = self.frame(check.read_text(encoding="utf-8"))
+                if rows.height:
+                    failures.append(CheckFailure(check.stem, rows))
+            return failures
+        finally:
+            if scoped:
+                self._exec("DROP TABLE IF EXISTS temp.main.check_years")

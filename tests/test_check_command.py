@@ -50,3 +50,17 @@ def test_a_missing_database_is_a_usage_error(tmp_path):
     result = CliRunner().invoke(app, ["check", "--db", str(tmp_path / "none.duckdb")])
     assert result.exit_code == 2
     assert not (tmp_path / "none.duckdb").exists()
+
+
+def test_a_runs_checks_look_at_the_years_it_posted_to_and_planadmin_check_at_all(post, ledger):
+    # Two years posted by two runs; then a 2024 entry is tampered with (never done by planadmin).
+    post("p24.csv", make_csv([row(pay_date="2024-06-14")]))
+    ledger._exec("UPDATE batches SET run_id = 'run-2024'")
+    post("p25.csv", make_csv([row(pay_date="2025-06-13")]))  # run id "test-run" (conftest)
+    ledger._exec("UPDATE ledger SET amount = amount + 0.01 WHERE plan_year = 2024 AND source = 'match'")
+    # The 2025 run's checks read 2025 only; the full checks (no run id) find the 2024 damage.
+    assert ledger.run_checks("test-run") == []
+    assert [f.check for f in ledger.run_checks()] == ["ytd_totals_match_ledger"]
+    assert [f.check for f in ledger.run_checks("run-2024")] == ["ytd_totals_match_ledger"]
+    # And the scope is dropped afterwards: the view over every year is back.
+    assert ledger.frame("SELECT count(*) FROM check_years").item() == 2

@@ -3,12 +3,14 @@
 WITH additions AS (
     SELECT plan_id, employee_id, plan_year, sum(amount) AS annual_additions
     FROM ledger
+    SEMI JOIN check_years USING (plan_id, plan_year)
     WHERE entry_type = 'contribution' AND source IN ('pretax', 'roth', 'match', 'match_true_up', 'nonelective')
     GROUP BY ALL
 ),
 compensation AS (
     SELECT plan_id, employee_id, plan_year, sum(plan_compensation) AS plan_compensation
     FROM payroll_lines
+    SEMI JOIN check_years USING (plan_id, plan_year)
     GROUP BY ALL
 )
 SELECT a.plan_id, a.employee_id, a.plan_year, a.annual_additions, c.plan_compensation, l.annual_additions_415c

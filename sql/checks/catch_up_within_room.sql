@@ -2,12 +2,14 @@
 WITH catch_up AS (
     SELECT plan_id, employee_id, plan_year, sum(amount) AS catch_up_deferral
     FROM ledger
+    SEMI JOIN check_years USING (plan_id, plan_year)
     WHERE entry_type = 'contribution' AND source IN ('pretax_catchup', 'roth_catchup')
     GROUP BY ALL
 ),
 room AS (
     SELECT plan_id, employee_id, plan_year, max(catch_up_limit) AS catch_up_limit
     FROM payroll_lines
+    SEMI JOIN check_years USING (plan_id, plan_year)
     GROUP BY ALL
 )
 SELECT c.plan_id, c.employee_id, c.plan_year, c.catch_up_deferral, r.catch_up_limit

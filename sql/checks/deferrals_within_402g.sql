@@ -2,6 +2,7 @@
 WITH regular AS (
     SELECT plan_id, employee_id, plan_year, sum(amount) AS regular_deferral
     FROM ledger
+    SEMI JOIN check_years USING (plan_id, plan_year)
     WHERE entry_type = 'contribution' AND source IN ('pretax', 'roth')
     GROUP BY ALL
 )

@@ -9,12 +9,14 @@ WITH from_ledger AS (
            coalesce(sum(amount) FILTER (WHERE source IN ('pretax', 'roth', 'match', 'match_true_up', 'nonelective')), 0)
                AS annual_additions
     FROM ledger
+    SEMI JOIN check_years USING (plan_id, plan_year)
     WHERE entry_type = 'contribution'
     GROUP BY ALL
 ),
 cut_by_415c AS (
     SELECT plan_id, employee_id, plan_year, sum(amount) AS regular_cut
     FROM limit_events
+    SEMI JOIN check_years USING (plan_id, plan_year)
     WHERE limit_name = '415c' AND source IN ('pretax', 'roth')
     GROUP BY ALL
 ),
@@ -25,6 +27,7 @@ from_lines AS (
            coalesce(sum(hours_worked), 0) AS hours_worked,
            max(pay_date) AS last_pay_date
     FROM payroll_lines
+    SEMI JOIN check_years USING (plan_id, plan_year)
     GROUP BY ALL
 ),
 expected AS (
@@ -47,7 +50,8 @@ expected AS (
 SELECT coalesce(e.plan_id, t.plan_id) AS plan_id, coalesce(e.employee_id, t.employee_id) AS employee_id,
        coalesce(e.plan_year, t.plan_year) AS plan_year
 FROM expected e
-FULL OUTER JOIN ytd_totals t USING (plan_id, employee_id, plan_year)
+FULL OUTER JOIN (SELECT * FROM ytd_totals SEMI JOIN check_years USING (plan_id, plan_year)) t
+    USING (plan_id, employee_id, plan_year)
 WHERE e.regular_deferral IS DISTINCT FROM t.regular_deferral
    OR e.regular_room_used IS DISTINCT FROM t.regular_room_used
    OR e.catch_up_deferral IS DISTINCT FROM t.catch_up_deferral
