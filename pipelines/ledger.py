@@ -115,9 +115,6 @@ class Ledger:
         if is_new and not read_only:
             os.chmod(self.path, 0o600)
         if not read_only:
-            # Checkpoint the write-ahead log once the run closes rather than every 16 MB of writes: every
-            # commit is still durable in the WAL, which DuckDB replays after a crash.
-            self._exec("SET checkpoint_threshold = '4GB'")
             self._apply_ddl()
             self._load_seeds()
 
