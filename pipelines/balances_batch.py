@@ -10,8 +10,8 @@ not show the forfeiture); send a newer statement instead.
 
 from __future__ import annotations
 
-from datetime import date
-from pathlib import Path
+from functools import partial
+
 
 import polars as pl
 
@@ -20,19 +20,7 @@ from pipelines.ingest import ReadResult, Validated, reject_rows
 from pipelines.ledger import Ledger
 from pipelines.rules.balances import statement_entries
 from schemas.kinds import BALANCES
-from schemas.plan import PlanConfig
 from schemas.reasons import RowReject
-
-
-def process_balances_file(
-    ledger: Ledger, *, plan_id: str, plan: PlanConfig | None, path: Path, file_name: str, run_id: str,
-    limits: pl.DataFrame, as_of: date,
-) -> FileResult:
-    """Post one balances file (see the module docstring), or reject it, or skip it when handled before."""
-    return process_file(
-        ledger, BALANCES, _post_balances, plan_id=plan_id, plan=plan, path=path, file_name=file_name, run_id=run_id,
-        limits=limits, as_of=as_of,
-    )
 
 
 def _post_balances(ledger: Ledger, ctx: FileContext, read: ReadResult, validated: Validated, batch: MakeBatch) -> FileResult:
@@ -77,3 +65,7 @@ def _post_balances(ledger: Ledger, ctx: FileContext, read: ReadResult, validated
         ctx.plan_id, ctx.file_name, "posted", record.batch_id, read.rows_read, statements.height,
         validated.rows_rejected, None, totals, rejected_rows(validated.rejections),
     )
+
+
+#: Post one balances file (see the module docstring), or reject it, or skip it when handled before.
+process_balances_file = partial(process_file, spec=BALANCES, handler=_post_balances)

@@ -10,8 +10,8 @@ in error): if that termination was already processed, the run reports it (see
 
 from __future__ import annotations
 
-from datetime import date
-from pathlib import Path
+from functools import partial
+
 
 import polars as pl
 
@@ -19,7 +19,6 @@ from pipelines.file_batch import FileContext, FileResult, MakeBatch, check_conse
 from pipelines.ingest import ReadResult, Validated
 from pipelines.ledger import Ledger, ParticipantUpdates
 from schemas.kinds import CENSUS
-from schemas.plan import PlanConfig
 
 #: Census column -> participants column, for the optional columns a census may carry.
 _OPTIONAL = {
@@ -45,17 +44,6 @@ def census_updates(columns: list[str]) -> ParticipantUpdates:
     )
 
 
-def process_census_file(
-    ledger: Ledger, *, plan_id: str, plan: PlanConfig | None, path: Path, file_name: str, run_id: str,
-    limits: pl.DataFrame, as_of: date,
-) -> FileResult:
-    """Post one census file (see the module docstring), or reject it, or skip it when handled before."""
-    return process_file(
-        ledger, CENSUS, _post_census, plan_id=plan_id, plan=plan, path=path, file_name=file_name, run_id=run_id,
-        limits=limits, as_of=as_of,
-    )
-
-
 def _post_census(ledger: Ledger, ctx: FileContext, read: ReadResult, validated: Validated, batch: MakeBatch) -> FileResult:
     assert read.text is not None and ctx.as_of is not None
     rows = validated.accepted.select(
@@ -70,3 +58,7 @@ def _post_census(ledger: Ledger, ctx: FileContext, read: ReadResult, validated: 
         ctx.plan_id, ctx.file_name, "posted", record.batch_id, read.rows_read, rows.height, validated.rows_rejected,
         rejected=rejected_rows(validated.rejections),
     )
+
+
+#: Post one census file (see the module docstring), or reject it, or skip it when handled before.
+process_census_file = partial(process_file, spec=CENSUS, handler=_post_census)

@@ -6,8 +6,9 @@ so it is tested without Prefect; the Prefect task in :mod:`pipelines.flows` only
 
 from __future__ import annotations
 
+from functools import partial
+
 from datetime import date
-from pathlib import Path
 
 import polars as pl
 
@@ -18,7 +19,6 @@ from pipelines.ingest import ReadResult, Validated, reject_already_posted
 from pipelines.ledger import Ledger, ParticipantUpdates
 from pipelines.rules.contributions import compute_contributions, ledger_entries, limit_events, ytd_increments
 from schemas.kinds import PAYROLL
-from schemas.plan import PlanConfig
 
 FILE_KIND = PAYROLL.kind
 
@@ -59,27 +59,6 @@ def payroll_facts(contributions: pl.DataFrame, as_of: date | None) -> pl.DataFra
             pl.col("hire_date").min().alias("first_hire_date"),
             facts_as_of.last().alias("facts_as_of"),
         )
-    )
-
-
-def process_payroll_file(
-    ledger: Ledger,
-    *,
-    plan_id: str,
-    plan: PlanConfig | None,
-    path: Path,
-    file_name: str,
-    run_id: str,
-    limits: pl.DataFrame,
-    as_of: date | None = None,
-) -> FileResult:
-    """Post one payroll file, or record why it was rejected, or skip it when its content was posted before.
-
-    ``plan`` is None when the plan has no plan file: the file is rejected whole.
-    """
-    return process_file(
-        ledger, PAYROLL, _post_payroll, plan_id=plan_id, plan=plan, path=path, file_name=file_name, run_id=run_id,
-        limits=limits, as_of=as_of,
     )
 
 
@@ -166,3 +145,7 @@ def _post_payroll(ledger: Ledger, ctx: FileContext, read: ReadResult, validated:
         plan_id, file_name, "posted", record.batch_id, read.rows_read, rows_posted, rows_rejected, None, totals,
         rejected_rows(validated.rejections), notices.height,
     )
+
+
+#: Post one payroll file, or record why it was rejected, or skip it when its content was posted before.
+process_payroll_file = partial(process_file, spec=PAYROLL, handler=_post_payroll)
