@@ -17,7 +17,7 @@ from pathlib import Path
 import polars as pl
 
 from pipelines.ingest import REJECTION_SCHEMA, FileError, ReadResult, Validated, read_csv_bytes, validate_rows
-from pipelines.ledger import BatchRecord, Ledger
+from pipelines.ledger import BatchRecord, GroupAborted, Ledger
 from schemas.kinds import FileSpec, ValidationContext
 from schemas.plan import PlanConfig
 from schemas.reasons import FileReject
@@ -141,9 +141,12 @@ def process_file(
         years = tuple(limits["plan_year"].to_list())
         validated = validate_rows(read.text, spec, ValidationContext(years, as_of), read.malformed)
         return handler(ledger, context, read, validated, batch)
-    except AssertionError:
+    except (AssertionError, GroupAborted):
         raise  # a broken invariant of our own: stop the run, never record it as the file's fault
     except Exception as exc:  # noqa: BLE001 - any other failure rejects this file, with nothing posted
+        if ledger.grouped:
+            # The group's transaction may be unusable now: undo the group and post its files one by one.
+            raise GroupAborted(f"{file_name}: {type(exc).__name__} inside a group") from exc
         # Only the exception's type: its message may quote file content (personal data).
         message = (
             f"internal error ({type(exc).__name__}) while processing; nothing from this file was posted and it "

@@ -1,7 +1,7 @@
 """Prefect flows: wiring only. The rules live in :mod:`pipelines.rules`, the I/O in :mod:`pipelines.ledger`.
 
 ``nightly`` discovers ``INBOX/<plan_id>/<kind>/*.csv`` for the kinds census, payroll and balances (files in
-name order, so name them by date) and, per plan (a ``plan:<id>`` tag), runs one ``post-file`` task per file,
+name order, so name them by date) and, per plan (in one transaction), runs one ``post-file`` task per file,
 census first, then payroll, then balances; then posts each true-up that is due by the run's as-of date
 (``post-true-up``) and processes the terminations dated by then (``process-terminations``). Last it runs the
 invariant checks in ``sql/checks/``. Logs carry counts and file names only, never personal data.
@@ -15,13 +15,13 @@ from datetime import date
 from pathlib import Path
 
 import polars as pl
-from prefect import flow, get_run_logger, tags, task
+from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
 from pipelines.balances_batch import process_balances_file
 from pipelines.census_batch import process_census_file
 from pipelines.file_batch import FileResult
-from pipelines.ledger import CheckFailure, Ledger
+from pipelines.ledger import CheckFailure, GroupAborted, Ledger
 from pipelines.limits import load_irs_limits
 from pipelines.payroll_batch import process_payroll_file
 from pipelines.rules.true_up import is_due
@@ -108,8 +108,23 @@ def post_plan_files(
     ledger: Ledger, plan_files: PlanFiles, plan: PlanConfig | None, inbox: Path, run_id: str, limits: pl.DataFrame,
     as_of: date,
 ) -> list[FileResult]:
-    """Post a plan's files in order; after a file fails, the plan's later files wait for the next run (their
-    year-to-date would otherwise skip the failed file's amounts)."""
+    """Post a plan's files in order, all in one transaction (:meth:`Ledger.group`: the write path's cost is
+    per statement and per commit). Should anything fail inside it, the group is rolled back and the files are
+    posted again one transaction each, so a failure rejects only its own file."""
+    try:
+        with ledger.group():
+            return _post_in_order(ledger, plan_files, plan, inbox, run_id, limits, as_of)
+    except GroupAborted as exc:
+        get_run_logger().warning("%s: %s; posting its files one at a time", plan_files.plan_id, exc)
+    return _post_in_order(ledger, plan_files, plan, inbox, run_id, limits, as_of)
+
+
+def _post_in_order(
+    ledger: Ledger, plan_files: PlanFiles, plan: PlanConfig | None, inbox: Path, run_id: str, limits: pl.DataFrame,
+    as_of: date,
+) -> list[FileResult]:
+    """After a file fails, the plan's later files wait for the next run (their year-to-date would otherwise
+    skip the failed file's amounts)."""
     results: list[FileResult] = []
     for kind, path in plan_files.files:
         if results and results[-1].status in ("failed", "not_run"):
@@ -182,21 +197,18 @@ def nightly(inbox: Path, plans_dir: Path, db_path: Path, as_of: date) -> RunRepo
         try:
             files_by_plan = {p.plan_id: p for p in found}
             for plan_id in sorted(plans.keys() | files_by_plan.keys()):
-                # One task group per plan (tagged with its id); its files post one after another, since each
+                # Per plan, its files post one after another in one transaction, since each
                 # file's year-to-date state starts where the previous one ended. True-ups and terminations
                 # follow, for every plan with a plan file (its inbox may be empty), unless one of its files
                 # failed tonight: the year's totals and balances would miss that file's amounts.
                 plan = plans.get(plan_id)
-                with tags(f"plan:{plan_id}"):
-                    results = []
-                    if plan_id in files_by_plan:
-                        results = post_plan_files(
-                            ledger, files_by_plan[plan_id], plan, inbox, report.run_id, limits, as_of
-                        )
-                    report.files.extend(results)
-                    if plan is not None and all(r.status in ("posted", "skipped", "rejected") for r in results):
-                        report.files.extend(post_due_true_ups(ledger, plan, as_of, report.run_id, limits))
-                        report.files.extend(process_terminations_task(ledger, plan, as_of, report.run_id))
+                results = []
+                if plan_id in files_by_plan:
+                    results = post_plan_files(ledger, files_by_plan[plan_id], plan, inbox, report.run_id, limits, as_of)
+                report.files.extend(results)
+                if plan is not None and all(r.status in ("posted", "skipped", "rejected") for r in results):
+                    report.files.extend(post_due_true_ups(ledger, plan, as_of, report.run_id, limits))
+                    report.files.extend(process_terminations_task(ledger, plan, as_of, report.run_id))
             report.check_failures = ledger.run_checks(report.run_id)
         except BaseException:
             ledger.finish_run(report.run_id, "failed")

@@ -126,13 +126,23 @@ def split_records(decoded: str) -> pl.DataFrame:
     )
     if decoded.endswith("\n"):
         lines = lines.head(lines.height - 1)
+    commas = pl.col("text").str.count_matches(",", literal=True)
+    if '"' not in decoded:  # the common case, and the fast one: every line is a record
+        return lines.with_columns(
+            pl.lit(False).alias("is_unclosed"),
+            (commas + 1).cast(pl.Int64).alias("field_count"),
+            (pl.col("text").str.strip_chars() == "").alias("is_blank"),
+        )
     odd_after = (pl.col("text").str.count_matches('"', literal=True).cum_sum() % 2) == 1
-    records = (
-        lines.with_columns((~odd_after.shift(1, fill_value=False)).cum_sum().alias("_record"))
-        .group_by("_record", maintain_order=True)
-        .agg(pl.col(LINE).first(), pl.col("text").str.join("\n"), odd_after.last().alias("is_unclosed"))
-        .drop("_record")
-    )
+    records = lines.with_columns((~odd_after.shift(1, fill_value=False)).cum_sum().alias("_record"))
+    if records["_record"].n_unique() == records.height:  # no quoted line breaks: no need to regroup lines
+        records = records.with_columns(odd_after.alias("is_unclosed")).drop("_record")
+    else:
+        records = (
+            records.group_by("_record", maintain_order=True)
+            .agg(pl.col(LINE).first(), pl.col("text").str.join("\n"), odd_after.last().alias("is_unclosed"))
+            .drop("_record")
+        )
     unquoted = pl.col("text").str.replace_all(_QUOTED_FIELD_RE, "")
     return records.with_columns(
         (unquoted.str.count_matches(",", literal=True) + 1).cast(pl.Int64).alias("field_count"),
@@ -233,7 +243,7 @@ def read_csv_bytes(data: bytes, fields: tuple[Field, ...] = PAYROLL_FIELDS) -> R
         return ReadResult(None, 0, blank_lines, FileError(FileReject.EMPTY_FILE, "the file has a header but no rows"))
     try:
         text = pl.read_csv(
-            io.BytesIO("\n".join(good["text"].to_list()).encode("utf-8")) if good.height else io.BytesIO(b""),
+            io.BytesIO(good["text"].str.join("\n").item().encode("utf-8")) if good.height else io.BytesIO(b""),
             has_header=False,
             new_columns=names,
             schema={n: pl.Utf8 for n in names},
@@ -250,8 +260,10 @@ def read_csv_bytes(data: bytes, fields: tuple[Field, ...] = PAYROLL_FIELDS) -> R
             good = good.with_row_index("_i").filter(~pl.col("_i").is_in(wrong)).drop("_i")
     if text.height != good.height:
         raise AssertionError(f"CSV parser returned {text.height} rows for {good.height} records")
+    # NFC leaves ASCII unchanged, and is the costliest step of reading: only text beyond ASCII pays for it.
+    normalize = (lambda e: e) if decoded.isascii() else (lambda e: e.str.normalize("NFC"))  # noqa: E731
     text = text.with_columns(good[LINE]).select(LINE, *names).with_columns(
-        pl.col(c).str.strip_chars().str.normalize("NFC").replace("", None) for c in names
+        normalize(pl.col(c).str.strip_chars()).replace("", None) for c in names
     )
     # A row of only separators (",,,,") is a blank line too.
     is_blank = pl.all_horizontal(pl.col(c).is_null() for c in names)
@@ -349,12 +361,47 @@ def _attach_values(reasons: pl.DataFrame, source: pl.DataFrame, fields: dict[str
     )
 
 
+def screen_rows(schema: pa.DataFrameSchema, frame: pl.DataFrame) -> pl.Series | None:
+    """Per row, whether it passes every check of ``schema`` (nullability and each check's expression, see
+    :func:`schemas.payroll.expr_check`), in one polars pass; None when the frame's columns or types differ
+    from the schema's (pandera must then judge the whole frame).
+
+    pandera runs each check as its own query and builds failure cases for all of them, about eight times the
+    cost of this pass on a clean payroll file. :func:`tests.test_validation` holds the two to the same verdicts.
+    """
+    exprs: list[pl.Expr] = []
+    for name, column in schema.columns.items():
+        if name not in frame.columns or (column.dtype is not None and frame.schema[name] != column.dtype.type):
+            return None
+        if not column.nullable:
+            exprs.append(pl.col(name).is_not_null())
+        exprs += [_check_expr(check) for check in column.checks]
+    exprs += [_check_expr(check) for check in schema.checks]
+    if not exprs:
+        return pl.Series("ok", [True] * frame.height, pl.Boolean)
+    return frame.select(pl.all_horizontal(e.fill_null(True) for e in exprs).alias("ok")).to_series()
+
+
+def _check_expr(check: pa.Check) -> pl.Expr:
+    expr = check.statistics.get("expr")
+    if not isinstance(expr, pl.Expr):
+        raise AssertionError(f"check {check.error!r} is not an expr_check: the screen cannot evaluate it")
+    return expr
+
+
 def _run_schema(schema: pa.DataFrameSchema, frame: pl.DataFrame, source: pl.DataFrame,
                 fields: dict[str, Field]) -> pl.DataFrame:
+    """Rejections for the rows of ``frame`` that fail ``schema``: pandera judges the rows the screen flags."""
+    passes = screen_rows(schema, frame)
+    suspects = frame if passes is None else frame.filter(~passes)
+    if suspects.height == 0:
+        return pl.DataFrame(schema=REJECTION_SCHEMA)
     try:
-        schema.validate(frame, lazy=True)
+        schema.validate(suspects, lazy=True)
     except pa.errors.SchemaErrors as err:
-        return _failures_to_rejections(err, frame, source, fields)
+        return _failures_to_rejections(err, suspects, source, fields)
+    if passes is not None:
+        raise AssertionError(f"the screen failed {suspects.height} rows that pandera's {schema.name} accepts")
     return pl.DataFrame(schema=REJECTION_SCHEMA)
 
 

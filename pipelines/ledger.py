@@ -4,6 +4,10 @@ Tables come from the DDL in ``sql/ddl/`` (one statement per file, applied in nam
 ``sql/seeds/`` are reloaded at every open so SQL users see the figures the rules use. Money crosses this
 boundary as Int64 cents in polars and DECIMAL(18,2) in DuckDB. A payroll file posts in one transaction:
 batch row, payroll lines, ledger entries, rejections, year-to-date totals and participant facts together.
+
+A night may post many files in one transaction (:meth:`Ledger.group`): each file is still all or nothing, and
+the high-volume append-only tables (:data:`STAGED`) are held as polars frames and appended in one bulk insert
+per table, because DuckDB's write path costs per statement and per commit far more than per row.
 """
 
 from __future__ import annotations
@@ -29,6 +33,26 @@ ENTRY_ID_SQL = (
     "left(sha256(to_json([entry_type, plan_id, employee_id, CAST(plan_year AS VARCHAR), "
     "CAST(effective_date AS VARCHAR), source, CASE WHEN entry_type = 'forfeiture' THEN batch_id END])), 32)"
 )
+
+
+#: Append-only tables whose rows a :meth:`Ledger.group` holds in memory and appends in bulk. A read flushes
+#: them first unless it names the tables it reads (``reads=``), so no query ever sees a table without them.
+STAGED = ("payroll_lines", "ledger", "rejections", "notices", "limit_events")
+#: Held rows that trigger a flush inside a group, so memory stays bounded however many files a night holds.
+STAGE_FLUSH_ROWS = 2_000_000
+
+
+class GroupAborted(Exception):
+    """A failure inside :meth:`Ledger.group`: everything the group wrote was rolled back. The caller posts
+    the same files again one transaction per file, where a failure rejects only its own file."""
+
+_INSERT_LEDGER_SQL = f"""
+INSERT INTO ledger (entry_id, plan_id, employee_id, effective_date, plan_year, entry_type, source, amount, batch_id,
+                    line_number)
+SELECT {ENTRY_ID_SQL}, plan_id, employee_id, effective_date, plan_year, entry_type, source, amount, batch_id,
+       line_number
+FROM new_entries
+"""
 
 
 class DatabaseBusyError(RuntimeError):
@@ -114,6 +138,10 @@ class Ledger:
             os.umask(old_umask)
         if is_new and not read_only:
             os.chmod(self.path, 0o600)
+        #: insert SQL -> (table, view name, frames waiting to be appended) while a group is open
+        self._staged: dict[str, tuple[str, str, list[pl.DataFrame]]] = {}
+        self._staged_rows = 0
+        self.grouped = False
         if not read_only:
             self._apply_ddl()
             self._load_seeds()
@@ -125,10 +153,59 @@ class Ledger:
         if con is not None:
             con.close()
 
-    def _exec(self, sql: str, params: list | None = None) -> None:
-        """Run a statement to completion (DuckDB 2 keeps a result pending until it is completed)."""
+    def _exec(self, sql: str, params: list | None = None, reads: tuple[str, ...] | None = None) -> None:
+        """Run a statement to completion (DuckDB 2 keeps a result pending until it is completed). ``reads``:
+        see :meth:`frame`."""
+        self._flush(reads)
         self.con.execute(sql, params or [])
         self.con.complete()
+
+    @contextmanager
+    def group(self) -> Iterator[None]:
+        """One transaction around many batches: committed whole at the end, rolled back whole on any error
+        (then :class:`GroupAborted` or the error itself is raised). Inside it, :meth:`_in_transaction` adds
+        to the group instead of committing, and rows for :data:`STAGED` tables are appended in bulk."""
+        if self.grouped:
+            raise AssertionError("ledger groups do not nest")
+        self._exec("BEGIN TRANSACTION", reads=())
+        self.grouped = True
+        try:
+            yield
+            self._flush()
+        except BaseException:
+            self._staged.clear()
+            self._staged_rows = 0
+            self.grouped = False
+            self._exec("ROLLBACK", reads=())
+            raise
+        self.grouped = False
+        self._exec("COMMIT", reads=())
+
+    def _stage(self, table: str, view: str, frame: pl.DataFrame, sql: str) -> None:
+        """Run ``sql`` (an INSERT into ``table`` from ``view``) over ``frame`` now, or inside a group with every
+        other frame staged for the same statement."""
+        if frame.height == 0:
+            return
+        if not self.grouped:
+            with self._visible(view, frame):
+                self._exec(sql, reads=())
+            return
+        self._staged.setdefault(sql, (table, view, []))[2].append(frame)
+        self._staged_rows += frame.height
+        if self._staged_rows >= STAGE_FLUSH_ROWS:
+            self._flush()
+
+    def _flush(self, reads: tuple[str, ...] | None = None) -> None:
+        """Append the staged frames of the tables in ``reads`` (None: every table), one insert per statement."""
+        if not self._staged:
+            return
+        for sql, (table, view, frames) in list(self._staged.items()):
+            if reads is not None and table not in reads:
+                continue
+            del self._staged[sql]
+            self._staged_rows -= sum(f.height for f in frames)
+            with self._visible(view, pl.concat(frames, how="diagonal_relaxed")):
+                self._exec(sql, reads=())
 
     @contextmanager
     def _visible(self, name: str, frame: pl.DataFrame) -> Iterator[None]:
@@ -140,17 +217,25 @@ class Ledger:
             self.con.unregister(name)
 
     def _append(self, table: str, frame: pl.DataFrame) -> None:
-        """Bulk-append a frame (columns named as the table's) through Arrow; nothing for an empty frame."""
+        """Bulk-append a frame (columns named as the table's) through Arrow; nothing for an empty frame. Rows
+        for a :data:`STAGED` table wait for the group's bulk insert."""
         if frame.height == 0:
             return
+        sql = f"INSERT INTO {table} BY NAME SELECT * FROM incoming"
+        if table in STAGED:
+            self._stage(table, "incoming", frame, sql)
+            return
         with self._visible("incoming", frame):
-            self._exec(f"INSERT INTO {table} BY NAME SELECT * FROM incoming")
+            self._exec(sql, reads=())
 
-    def _rows(self, sql: str, params: list | None = None) -> list[tuple]:
+    def _rows(self, sql: str, params: list | None = None, reads: tuple[str, ...] | None = None) -> list[tuple]:
+        self._flush(reads)
         return self.con.execute(sql, params or []).fetchall()
 
-    def frame(self, sql: str, params: list | None = None) -> pl.DataFrame:
-        """A query's whole result as a polars frame (via Arrow)."""
+    def frame(self, sql: str, params: list | None = None, reads: tuple[str, ...] | None = None) -> pl.DataFrame:
+        """A query's whole result as a polars frame (via Arrow). Staged rows are appended first: all of them,
+        or with ``reads`` (the tables the query reads, views expanded) only those of the tables named."""
+        self._flush(reads)
         return pl.from_arrow(self.con.sql(sql, params=params or None).to_arrow_table())
 
     def __enter__(self) -> Ledger:
@@ -208,6 +293,7 @@ class Ledger:
             LIMIT 1
             """,
             [plan_id, file_kind, file_sha256],
+            reads=("batches", "rejections"),
         )
         return rows[0] if rows else None
 
@@ -215,6 +301,7 @@ class Ledger:
         return self._rows(
             "SELECT count(*) FROM batches WHERE plan_id = ? AND file_kind = ? AND file_sha256 = ?",
             [plan_id, file_kind, file_sha256],
+            reads=("batches",),
         )[0][0]
 
     def prior_ytd(self, plan_id: str, keys: pl.DataFrame) -> pl.DataFrame:
@@ -238,6 +325,7 @@ class Ledger:
                 WHERE t.plan_id = ?
                 """,
                 [plan_id],
+                reads=("ytd_totals",),
             )
 
     def already_posted(self, plan_id: str, keys: pl.DataFrame) -> pl.DataFrame:
@@ -256,6 +344,7 @@ class Ledger:
                 WHERE p.plan_id = ? AND p.pay_date BETWEEN ? AND ?
                 """,
                 [plan_id, low, high],
+                reads=("payroll_lines",),
             )
 
     # -- writes ---------------------------------------------------------------------------------------------
@@ -266,6 +355,7 @@ class Ledger:
                 b.batch_id, b.run_id, b.plan_id, b.file_kind, b.file_name, b.file_sha256, b.rows_read,
                 b.rows_posted, b.rows_rejected, b.blank_lines, b.status, b.error, b.started_at, b.finished_at,
             ],
+            reads=(),
         )
 
     @staticmethod
@@ -357,17 +447,28 @@ class Ledger:
                 f"""
                 INSERT INTO participants BY NAME SELECT * FROM new_facts
                 ON CONFLICT (plan_id, employee_id) DO UPDATE SET {", ".join(sets)}
-                """
+                """,
+                reads=(),
             )
 
     def _in_transaction(self, work) -> None:
-        self._exec("BEGIN TRANSACTION")
+        """``work`` in its own transaction, or as part of the open :meth:`group` (whose rollback undoes it:
+        a failure here can leave part of ``work`` written, so the whole group must go)."""
+        if self.grouped:
+            try:
+                work()
+            except AssertionError:
+                raise
+            except Exception as exc:
+                raise GroupAborted(f"a batch failed inside a group ({type(exc).__name__})") from exc
+            return
+        self._exec("BEGIN TRANSACTION", reads=())
         try:
             work()
         except BaseException:
-            self._exec("ROLLBACK")
+            self._exec("ROLLBACK", reads=())
             raise
-        self._exec("COMMIT")
+        self._exec("COMMIT", reads=())
 
     def _post(
         self,
@@ -453,7 +554,8 @@ class Ledger:
                     hours_worked = ytd_totals.hours_worked + excluded.hours_worked,
                     last_pay_date = greatest(ytd_totals.last_pay_date, excluded.last_pay_date),
                     true_up_posted_on = coalesce(ytd_totals.true_up_posted_on, excluded.true_up_posted_on)
-                """
+                """,
+                reads=(),
             )
 
     def _insert_ledger(self, b: BatchRecord, entries: pl.DataFrame, entry_type: str = "contribution") -> None:
@@ -470,16 +572,7 @@ class Ledger:
             pl.lit(b.batch_id).alias("batch_id"),
             pl.col("line_number").cast(pl.Int32),
         )
-        with self._visible("new_entries", ledger_rows):
-            self._exec(
-                f"""
-                INSERT INTO ledger (entry_id, plan_id, employee_id, effective_date, plan_year, entry_type, source,
-                                    amount, batch_id, line_number)
-                SELECT {ENTRY_ID_SQL}, plan_id, employee_id, effective_date, plan_year, entry_type, source, amount,
-                       batch_id, line_number
-                FROM new_entries
-                """
-            )
+        self._stage("ledger", "new_entries", ledger_rows, _INSERT_LEDGER_SQL)
 
     def _insert_limit_events(self, b: BatchRecord, events: pl.DataFrame) -> None:
         self._append("limit_events", events.select(

@@ -40,14 +40,23 @@ def error_tag(reason: RowReject, column: str, message: str) -> str:
     return f"{reason.value}|{column}|{message}"
 
 
+def _select_expr(data: pa.PolarsData, *, expr: pl.Expr) -> pl.LazyFrame:
+    return data.lazyframe.select(expr.alias("ok"))
+
+
+def expr_check(expr: pl.Expr, error: str) -> pa.Check:
+    """A pandera check whose verdict per row is the Boolean expression ``expr`` over the frame's columns.
+
+    Every planadmin check is one, so the expression is also the check's statistic ``expr``:
+    :func:`pipelines.ingest.screen_rows` evaluates all of a schema's checks in one polars pass, and pandera
+    then validates only the rows that fail one (a row's verdict never depends on other rows).
+    """
+    return pa.Check(_select_expr, error=error, expr=expr)
+
+
 def _value_check(field: Field, ok: pl.Expr, reason: RowReject, message: str) -> pa.Check:
     """A vectorised check over one text column; empty values pass (missing is checked by nullability)."""
-    name = field.name
-
-    def check(data: pa.PolarsData) -> pl.LazyFrame:
-        return data.lazyframe.select((pl.col(name).is_null() | ok).alias(name))
-
-    return pa.Check(check, error=error_tag(reason, name, message))
+    return expr_check(pl.col(field.name).is_null() | ok, error_tag(reason, field.name, message))
 
 
 def _checks_for(field: Field) -> list[pa.Check]:
@@ -171,10 +180,7 @@ def age_at(on: pl.Expr, born: pl.Expr) -> pl.Expr:
 
 def row_check(ok: pl.Expr, reason: RowReject, column: str, message: str) -> pa.Check:
     """A stage-2 check over a typed frame; a null (a value the row does not have) passes."""
-    def check(data: pa.PolarsData) -> pl.LazyFrame:
-        return data.lazyframe.select(ok.fill_null(True).alias("ok"))
-
-    return pa.Check(check, error=error_tag(reason, column, message))
+    return expr_check(ok.fill_null(True), error_tag(reason, column, message))
 
 
 def termination_checks() -> list[pa.Check]:
