@@ -248,3 +248,37 @@ def test_true_up_command_configuration_errors(tmp_path):
     assert disabled.exit_code == 2 and "true_up.enabled is false" in disabled.output
     missing = runner.invoke(app, ["true-up", "--plan", "nope", "--year", "2025", "--plans", str(plans), "--db", str(db)])
     assert missing.exit_code == 2
+
+
+@pytest.mark.usefixtures("prefect_harness")
+def test_a_failure_inside_a_plans_transaction_falls_back_to_one_file_at_a_time(tmp_path, monkeypatch):
+    # A plan's files post in one transaction. The second file fails unexpectedly: the transaction is rolled
+    # back and the files are posted again one transaction each, so only that file is rejected (to be retried
+    # next run), the first is posted, and the third waits (its year-to-date would skip the second's amounts).
+    import pipelines.payroll_batch as batch_module
+
+    real = batch_module.compute_contributions
+
+    def fails_on_the_24th(payroll, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003
+        if str(payroll["pay_date"].max()) == "2025-01-24":
+            raise ValueError("boom")
+        return real(payroll, *args, **kwargs)
+
+    monkeypatch.setattr(batch_module, "compute_contributions", fails_on_the_24th)
+    inbox, plans = make_inbox(tmp_path, {
+        "2025-01-10.csv": make_csv([row()]),
+        "2025-01-24.csv": make_csv([row(pay_date="2025-01-24")]),
+        "2025-02-07.csv": make_csv([row(pay_date="2025-02-07")]),
+    })
+    db = tmp_path / "p.duckdb"
+    result = invoke(inbox, plans, db, "--as-of", "2025-02-08")
+    assert result.exit_code == 1, result.output
+    with duckdb.connect(str(db), read_only=True) as con:
+        batches = con.sql("SELECT file_name, status FROM batches ORDER BY file_name").fetchall()
+        assert batches == [("acme/payroll/2025-01-10.csv", "posted"), ("acme/payroll/2025-01-24.csv", "rejected")]
+        # Only the first file's money: pre-tax $50 + match $40 on $1,000.00 at 5%.
+        assert con.sql("SELECT count(*), sum(amount)::VARCHAR FROM ledger").fetchall() == [(2, "90.00")]
+    monkeypatch.setattr(batch_module, "compute_contributions", real)
+    again = invoke(inbox, plans, db, "--as-of", "2025-02-08")
+    assert again.exit_code == 0, again.output
+    assert "2 posted, 0 rejected whole, 1 skipped" in again.output

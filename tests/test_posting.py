@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import os
 import stat
+from datetime import date
+from pathlib import Path
 
 import pytest
 
 from pipelines.ledger import Ledger
 from tests.conftest import biweekly, ledger_amounts, make_csv, row
+
+REPO = Path(__file__).resolve().parent.parent
 
 
 def test_posts_each_source_as_decimal(post, ledger):
@@ -223,3 +227,79 @@ def test_a_file_rejected_for_its_content_is_recorded_once(post, ledger):
     assert (first.status, second.status) == ("rejected", "skipped")
     assert "rejected before" in second.error and "missing_column" in second.error
     assert ledger.frame("SELECT count(*) n FROM batches")["n"].item() == 1
+
+
+# -- many files in one transaction (Ledger.group, as the nightly run posts a plan's files) --------------------
+def table_rows(ledger: Ledger) -> dict[str, list[tuple]]:
+    """Every table a night writes, sorted, minus wall-clock columns."""
+    out = {}
+    for table in ("batches", "ledger", "payroll_lines", "ytd_totals", "participants", "rejections", "notices",
+                  "limit_events", "census_lines", "balance_statements"):
+        columns = [c for c in ledger.frame(f"SELECT * FROM {table} LIMIT 0").columns
+                   if c not in ("started_at", "finished_at")]
+        out[table] = sorted(ledger.frame(f"SELECT {', '.join(columns)} FROM {table}").rows(), key=repr)
+    return out
+
+
+def post_inbox(ledger: Ledger, inbox, plans_dir, grouped: bool) -> list[str]:  # noqa: ANN001
+    from contextlib import nullcontext
+
+    from pipelines.flows import PROCESSORS, discover, load_plans
+    from pipelines.limits import load_irs_limits
+
+    found, limits = discover(inbox, plans_dir), load_irs_limits()
+    plans = load_plans(found, plans_dir)
+    statuses = []
+    for plan_files in found:
+        with ledger.group() if grouped else nullcontext():
+            for kind, path in plan_files.files:
+                result = PROCESSORS[kind](
+                    ledger, plan_id=plan_files.plan_id, plan=plans[plan_files.plan_id], path=path,
+                    file_name=path.relative_to(inbox).as_posix(), run_id="test-run", limits=limits,
+                    as_of=date(2026, 1, 15),
+                )
+                statuses.append(result.status)
+    return statuses
+
+
+def test_a_group_posts_exactly_what_one_transaction_per_file_posts(tmp_path):
+    # The shipped demo (census, a year of payroll, balances with gains and losses, rejected rows) plus, for
+    # acme, a re-export of its first payroll file under another name: inside a group its rows must still be
+    # found already posted, though the first file's payroll lines are only staged when it is read.
+    import shutil
+
+    inbox = tmp_path / "INBOX"
+    shutil.copytree(REPO / "fixtures/demo/INBOX", inbox)
+    first = inbox / "acme/payroll/acme_payroll_2025-01-10.csv"
+    (inbox / "acme/payroll/acme_payroll_2025-01-10b.csv").write_bytes(first.read_bytes().replace(b"\n", b"\r\n"))
+    results = {}
+    for grouped in (False, True):
+        with Ledger(tmp_path / f"grouped-{grouped}.duckdb") as ledger:
+            statuses = post_inbox(ledger, inbox, REPO / "fixtures/demo/PLANS", grouped)
+            results[grouped] = (statuses, table_rows(ledger))
+            assert ledger.run_checks() == []
+    assert results[True] == results[False]
+    statuses, tables = results[True]
+    assert statuses.count("posted") > 50 and len(tables["ledger"]) > 1000
+    assert any(r[-2] == "already_posted" for r in tables["rejections"])  # reason_code is the 2nd-last column
+
+
+def test_a_failure_inside_a_group_rolls_the_whole_group_back(post, ledger, monkeypatch):
+    from pipelines.ledger import GroupAborted
+
+    real = Ledger._insert_limit_events
+    calls = []
+
+    def fails_second_time(self, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003
+        calls.append(1)
+        if len(calls) == 2:
+            raise RuntimeError("disk full")
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(Ledger, "_insert_limit_events", fails_second_time)
+    with pytest.raises(GroupAborted), ledger.group():
+        assert post("p1.csv", make_csv([row()])).status == "posted"
+        post("p2.csv", make_csv([row(pay_date="2025-01-24")]))
+    assert not ledger.grouped
+    for table in ("batches", "ledger", "payroll_lines", "ytd_totals", "participants", "rejections"):
+        assert ledger.frame(f"SELECT count(*) n FROM {table}")["n"].item() == 0, table
