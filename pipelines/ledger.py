@@ -13,9 +13,9 @@ per table, because DuckDB's write path costs per statement and per commit far mo
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
@@ -37,9 +37,17 @@ ENTRY_ID_SQL = (
 
 #: Append-only tables whose rows a :meth:`Ledger.group` holds in memory and appends in bulk. A read flushes
 #: them first unless it names the tables it reads (``reads=``), so no query ever sees a table without them.
-STAGED = ("payroll_lines", "ledger", "rejections", "notices", "limit_events")
+STAGED = ("payroll_lines", "ledger", "rejections", "notices", "limit_events", "ytd_totals")
 #: Held rows that trigger a flush inside a group, so memory stays bounded however many files a night holds.
 STAGE_FLUSH_ROWS = 2_000_000
+
+
+@dataclass
+class _Staged:
+    table: str
+    view: str
+    combine: Callable[[pl.DataFrame], pl.DataFrame] | None
+    frames: list[pl.DataFrame] = field(default_factory=list)
 
 
 class GroupAborted(Exception):
@@ -53,6 +61,48 @@ SELECT {ENTRY_ID_SQL}, plan_id, employee_id, effective_date, plan_year, entry_ty
        line_number
 FROM new_entries
 """
+
+
+_UPSERT_YTD_SQL = """INSERT INTO ytd_totals BY NAME SELECT * FROM new_ytd
+ON CONFLICT (plan_id, employee_id, plan_year) DO UPDATE SET
+    regular_deferral = ytd_totals.regular_deferral + excluded.regular_deferral,
+    regular_room_used = ytd_totals.regular_room_used + excluded.regular_room_used,
+    catch_up_deferral = ytd_totals.catch_up_deferral + excluded.catch_up_deferral,
+    employer_match = ytd_totals.employer_match + excluded.employer_match,
+    nonelective = ytd_totals.nonelective + excluded.nonelective,
+    match_true_up = ytd_totals.match_true_up + excluded.match_true_up,
+    annual_additions = ytd_totals.annual_additions + excluded.annual_additions,
+    plan_compensation = ytd_totals.plan_compensation + excluded.plan_compensation,
+    gross_pay = ytd_totals.gross_pay + excluded.gross_pay,
+    hours_worked = ytd_totals.hours_worked + excluded.hours_worked,
+    last_pay_date = greatest(ytd_totals.last_pay_date, excluded.last_pay_date),
+    true_up_posted_on = coalesce(ytd_totals.true_up_posted_on, excluded.true_up_posted_on)
+"""
+
+#: prior_ytd's cents columns and the ytd_totals columns they come from.
+_PRIOR_YTD_CENTS = {
+    "ytd_regular_deferral_cents": "regular_room_used",
+    "ytd_catch_up_deferral_cents": "catch_up_deferral",
+    "ytd_plan_compensation_cents": "plan_compensation",
+    "ytd_annual_additions_cents": "annual_additions",
+    "ytd_gross_pay_cents": "gross_pay",
+}
+
+
+def _sum_ytd_increments(increments: pl.DataFrame) -> pl.DataFrame:
+    """One row per (plan, person, year) from many increment rows: amounts add up, the last pay date is the
+    latest, the first true-up date stands (as the upsert does row by row)."""
+    keys = ["plan_id", "employee_id", "plan_year"]
+    return (
+        increments.group_by(keys, maintain_order=True)
+        .agg(
+            pl.col("last_pay_date").max(),
+            pl.col("true_up_posted_on").drop_nulls().first(),
+            *[pl.col(c).sum() for c in increments.columns if c not in (*keys, "last_pay_date", "true_up_posted_on")],
+        )
+        .select(increments.columns)
+        .cast(increments.schema)
+    )
 
 
 class DatabaseBusyError(RuntimeError):
@@ -138,8 +188,8 @@ class Ledger:
             os.umask(old_umask)
         if is_new and not read_only:
             os.chmod(self.path, 0o600)
-        #: insert SQL -> (table, view name, frames waiting to be appended) while a group is open
-        self._staged: dict[str, tuple[str, str, list[pl.DataFrame]]] = {}
+        #: insert SQL -> the frames waiting for it while a group is open
+        self._staged: dict[str, _Staged] = {}
         self._staged_rows = 0
         self.grouped = False
         if not read_only:
@@ -181,30 +231,42 @@ class Ledger:
         self.grouped = False
         self._exec("COMMIT", reads=())
 
-    def _stage(self, table: str, view: str, frame: pl.DataFrame, sql: str) -> None:
-        """Run ``sql`` (an INSERT into ``table`` from ``view``) over ``frame`` now, or inside a group with every
-        other frame staged for the same statement."""
+    def _stage(self, table: str, view: str, frame: pl.DataFrame, sql: str,
+               combine: Callable[[pl.DataFrame], pl.DataFrame] | None = None) -> None:
+        """Run ``sql`` (a write into ``table`` from ``view``) over ``frame`` now, or inside a group with every
+        other frame staged for the same statement (``combine`` folds them into one frame first: an upsert
+        must not meet one key twice)."""
         if frame.height == 0:
             return
         if not self.grouped:
             with self._visible(view, frame):
                 self._exec(sql, reads=())
             return
-        self._staged.setdefault(sql, (table, view, []))[2].append(frame)
+        staged = self._staged.setdefault(sql, _Staged(table, view, combine))
+        if combine is None:
+            staged.frames.append(frame)
+        else:  # folded as it comes, so what a group holds stays one row per key
+            self._staged_rows -= sum(f.height for f in staged.frames)
+            frame = combine(pl.concat([*staged.frames, frame], how="diagonal_relaxed"))
+            staged.frames = [frame]
         self._staged_rows += frame.height
         if self._staged_rows >= STAGE_FLUSH_ROWS:
             self._flush()
 
+    def _staged_frames(self, table: str) -> list[pl.DataFrame]:
+        """The frames a group holds for ``table`` (not yet in the database)."""
+        return [frame for staged in self._staged.values() if staged.table == table for frame in staged.frames]
+
     def _flush(self, reads: tuple[str, ...] | None = None) -> None:
-        """Append the staged frames of the tables in ``reads`` (None: every table), one insert per statement."""
+        """Write the staged frames of the tables in ``reads`` (None: every table), one statement each."""
         if not self._staged:
             return
-        for sql, (table, view, frames) in list(self._staged.items()):
-            if reads is not None and table not in reads:
+        for sql, staged in list(self._staged.items()):
+            if reads is not None and staged.table not in reads:
                 continue
             del self._staged[sql]
-            self._staged_rows -= sum(f.height for f in frames)
-            with self._visible(view, pl.concat(frames, how="diagonal_relaxed")):
+            self._staged_rows -= sum(f.height for f in staged.frames)
+            with self._visible(staged.view, pl.concat(staged.frames, how="diagonal_relaxed")):
                 self._exec(sql, reads=())
 
     @contextmanager
@@ -307,17 +369,13 @@ class Ledger:
     def prior_ytd(self, plan_id: str, keys: pl.DataFrame) -> pl.DataFrame:
         """Year-to-date totals already posted for the (employee_id, plan_year) pairs in ``keys``, in cents
         (see ``pipelines.rules.contributions.PRIOR_YTD_SCHEMA``), plus ``ytd_gross_pay_cents``,
-        ``ytd_last_pay_date`` and ``true_up_posted_on``."""
+        ``ytd_last_pay_date`` and ``true_up_posted_on`` (including increments a group holds)."""
         wanted = keys.select("employee_id", pl.col("plan_year").cast(pl.Int32)).unique()
         with self._visible("wanted_keys", wanted):
-            return self.frame(
+            stored = self.frame(
                 f"""
                 SELECT t.employee_id, t.plan_year::INTEGER AS plan_year,
-                       {_cents("t.regular_room_used", "ytd_regular_deferral_cents")},
-                       {_cents("t.catch_up_deferral", "ytd_catch_up_deferral_cents")},
-                       {_cents("t.plan_compensation", "ytd_plan_compensation_cents")},
-                       {_cents("t.annual_additions", "ytd_annual_additions_cents")},
-                       {_cents("t.gross_pay", "ytd_gross_pay_cents")},
+                       {", ".join(_cents(f"t.{column}", name) for name, column in _PRIOR_YTD_CENTS.items())},
                        t.last_pay_date AS ytd_last_pay_date,
                        t.true_up_posted_on
                 FROM ytd_totals t
@@ -325,18 +383,46 @@ class Ledger:
                 WHERE t.plan_id = ?
                 """,
                 [plan_id],
-                reads=("ytd_totals",),
+                reads=(),  # the staged increments are added below, in memory
             )
+        staged = self._staged_frames("ytd_totals")
+        if not staged:
+            return stored
+        held = (
+            pl.concat(staged, how="diagonal_relaxed")
+            .filter(pl.col("plan_id") == plan_id)
+            .with_columns(pl.col("plan_year").cast(pl.Int32))
+            .join(wanted, on=["employee_id", "plan_year"], how="semi")
+            .select(
+                "employee_id",
+                "plan_year",
+                *[(pl.col(column) * 100).cast(pl.Int64).alias(name) for name, column in _PRIOR_YTD_CENTS.items()],
+                pl.col("last_pay_date").alias("ytd_last_pay_date"),
+                "true_up_posted_on",
+            )
+        )
+        # The stored row first: its true-up date wins, as coalesce(stored, new) does in the upsert.
+        return (
+            pl.concat([stored, held], how="vertical_relaxed")
+            .group_by("employee_id", "plan_year", maintain_order=True)
+            .agg(
+                *[pl.col(name).sum() for name in _PRIOR_YTD_CENTS],
+                pl.col("ytd_last_pay_date").max(),
+                pl.col("true_up_posted_on").drop_nulls().first(),
+            )
+            .cast(stored.schema)
+        )
 
     def already_posted(self, plan_id: str, keys: pl.DataFrame) -> pl.DataFrame:
-        """The (employee_id, pay_date) pairs of ``keys`` that payroll_lines already holds for the plan."""
+        """The (employee_id, pay_date) pairs of ``keys`` that payroll_lines already holds for the plan
+        (including lines a group holds for it)."""
         if keys.height == 0:
             return keys.select("employee_id", "pay_date").clear()
         wanted = keys.select("employee_id", "pay_date").unique()
         low, high = wanted["pay_date"].min(), wanted["pay_date"].max()
         with self._visible("wanted_keys", wanted):
             # The pay_date range lets DuckDB's zone maps skip history outside the file's dates.
-            return self.frame(
+            stored = self.frame(
                 """
                 SELECT DISTINCT p.employee_id, p.pay_date
                 FROM payroll_lines p
@@ -344,8 +430,12 @@ class Ledger:
                 WHERE p.plan_id = ? AND p.pay_date BETWEEN ? AND ?
                 """,
                 [plan_id, low, high],
-                reads=("payroll_lines",),
+                reads=(),  # the staged lines are matched below, in memory
             )
+        in_range = (pl.col("plan_id") == plan_id) & pl.col("pay_date").is_between(low, high)
+        staged = [f.filter(in_range).select("employee_id", "pay_date") for f in self._staged_frames("payroll_lines")]
+        held = pl.concat([stored, *staged]).join(wanted, on=["employee_id", "pay_date"], how="semi")
+        return held.unique().sort("employee_id", "pay_date")
 
     # -- writes ---------------------------------------------------------------------------------------------
     def _insert_batch(self, b: BatchRecord) -> None:
@@ -537,26 +627,7 @@ class Ledger:
             pl.col("last_pay_date") if "last_pay_date" in ytd.columns else pl.lit(None, pl.Date).alias("last_pay_date"),
             pl.lit(true_up_posted_on, pl.Date).alias("true_up_posted_on"),
         )
-        with self._visible("new_ytd", increments):
-            self._exec(
-                """
-                INSERT INTO ytd_totals BY NAME SELECT * FROM new_ytd
-                ON CONFLICT (plan_id, employee_id, plan_year) DO UPDATE SET
-                    regular_deferral = ytd_totals.regular_deferral + excluded.regular_deferral,
-                    regular_room_used = ytd_totals.regular_room_used + excluded.regular_room_used,
-                    catch_up_deferral = ytd_totals.catch_up_deferral + excluded.catch_up_deferral,
-                    employer_match = ytd_totals.employer_match + excluded.employer_match,
-                    nonelective = ytd_totals.nonelective + excluded.nonelective,
-                    match_true_up = ytd_totals.match_true_up + excluded.match_true_up,
-                    annual_additions = ytd_totals.annual_additions + excluded.annual_additions,
-                    plan_compensation = ytd_totals.plan_compensation + excluded.plan_compensation,
-                    gross_pay = ytd_totals.gross_pay + excluded.gross_pay,
-                    hours_worked = ytd_totals.hours_worked + excluded.hours_worked,
-                    last_pay_date = greatest(ytd_totals.last_pay_date, excluded.last_pay_date),
-                    true_up_posted_on = coalesce(ytd_totals.true_up_posted_on, excluded.true_up_posted_on)
-                """,
-                reads=(),
-            )
+        self._stage("ytd_totals", "new_ytd", increments, _UPSERT_YTD_SQL, combine=_sum_ytd_increments)
 
     def _insert_ledger(self, b: BatchRecord, entries: pl.DataFrame, entry_type: str = "contribution") -> None:
         """Append entries (``employee_id, effective_date, plan_year, source, amount_cents, line_number``, and
