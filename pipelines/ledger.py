@@ -213,7 +213,7 @@ class Ledger:
     @contextmanager
     def group(self) -> Iterator[None]:
         """One transaction around many batches: committed whole at the end, rolled back whole on any error
-        (then :class:`GroupAborted` or the error itself is raised). Inside it, :meth:`_in_transaction` adds
+        (then :class:`GroupAborted` is raised, or the error itself for a broken invariant or an interrupt). Inside it, :meth:`_in_transaction` adds
         to the group instead of committing, and rows for :data:`STAGED` tables are appended in bulk."""
         if self.grouped:
             raise AssertionError("ledger groups do not nest")
@@ -222,11 +222,14 @@ class Ledger:
         try:
             yield
             self._flush()
-        except BaseException:
+        except BaseException as exc:
             self._staged.clear()
             self._staged_rows = 0
             self.grouped = False
             self._exec("ROLLBACK", reads=())
+            if isinstance(exc, Exception) and not isinstance(exc, (AssertionError, GroupAborted)):
+                # e.g. the bulk insert at the end failed: the caller retries file by file, as for any other
+                raise GroupAborted(f"the group's transaction failed ({type(exc).__name__})") from exc
             raise
         self.grouped = False
         self._exec("COMMIT", reads=())

@@ -303,3 +303,20 @@ def test_a_failure_inside_a_group_rolls_the_whole_group_back(post, ledger, monke
     assert not ledger.grouped
     for table in ("batches", "ledger", "payroll_lines", "ytd_totals", "participants", "rejections"):
         assert ledger.frame(f"SELECT count(*) n FROM {table}")["n"].item() == 0, table
+
+
+def test_a_failed_bulk_insert_at_the_end_of_a_group_rolls_it_all_back(post, ledger, monkeypatch):
+    from pipelines.ledger import GroupAborted
+
+    real = Ledger._flush
+
+    def fails_at_the_end(self, reads=None):  # noqa: ANN001
+        if reads is None and self._staged:  # the group's closing flush: every staged table
+            raise RuntimeError("disk full")
+        return real(self, reads)
+
+    monkeypatch.setattr(Ledger, "_flush", fails_at_the_end)
+    with pytest.raises(GroupAborted), ledger.group():
+        assert post("p1.csv", make_csv([row()])).status == "posted"
+    for table in ("batches", "ledger", "payroll_lines", "ytd_totals", "participants"):
+        assert ledger.frame(f"SELECT count(*) n FROM {table}")["n"].item() == 0, table
