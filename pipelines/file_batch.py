@@ -146,7 +146,8 @@ def process_file(
     except Exception as exc:  # noqa: BLE001 - any other failure rejects this file, with nothing posted
         if ledger.grouped:
             # The group's transaction may be unusable now: undo the group and post its files one by one.
-            raise GroupAborted(f"{file_name}: {type(exc).__name__} inside a group") from exc
+            # No chained cause: Prefect logs a failed task's exception chain, and a message may quote file content.
+            raise GroupAborted(f"{file_name}: {type(exc).__name__} inside a group") from None
         # Only the exception's type: its message may quote file content (personal data).
         message = (
             f"internal error ({type(exc).__name__}) while processing; nothing from this file was posted and it "

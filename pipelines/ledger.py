@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -222,17 +222,19 @@ class Ledger:
         try:
             yield
             self._flush()
+            self.grouped = False
+            self._exec("COMMIT", reads=())
         except BaseException as exc:
             self._staged.clear()
             self._staged_rows = 0
             self.grouped = False
-            self._exec("ROLLBACK", reads=())
+            with suppress(duckdb.Error):  # a failed COMMIT may have ended the transaction already
+                self._exec("ROLLBACK", reads=())
             if isinstance(exc, Exception) and not isinstance(exc, (AssertionError, GroupAborted)):
-                # e.g. the bulk insert at the end failed: the caller retries file by file, as for any other
-                raise GroupAborted(f"the group's transaction failed ({type(exc).__name__})") from exc
+                # e.g. the closing bulk insert or the commit failed: the caller retries file by file, as for any
+                # other failure. No chained cause: its message may quote file content, and Prefect logs it.
+                raise GroupAborted(f"the group's transaction failed ({type(exc).__name__})") from None
             raise
-        self.grouped = False
-        self._exec("COMMIT", reads=())
 
     def _stage(self, table: str, view: str, frame: pl.DataFrame, sql: str,
                combine: Callable[[pl.DataFrame], pl.DataFrame] | None = None) -> None:
@@ -553,7 +555,8 @@ class Ledger:
             except AssertionError:
                 raise
             except Exception as exc:
-                raise GroupAborted(f"a batch failed inside a group ({type(exc).__name__})") from exc
+                # No chained cause: its message may quote file content (personal data), and Prefect logs it.
+                raise GroupAborted(f"a batch failed inside a group ({type(exc).__name__})") from None
             return
         self._exec("BEGIN TRANSACTION", reads=())
         try:

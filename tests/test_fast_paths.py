@@ -38,14 +38,14 @@ def digits_reference(text: str, scale: int) -> int:
 @SETTINGS
 @given(
     st.lists(
-        st.tuples(st.integers(0, 10**13), st.sampled_from(["", ".", ".d", ".dd"]), st.integers(0, 99)), max_size=40
+        st.tuples(st.integers(0, 10**13), st.sampled_from(["", ".d", ".dd"]), st.integers(0, 99)), max_size=40
     ),
     st.sampled_from([2, 4]),
 )
 def test_parse_decimal_text_is_exact(values, scale):
     texts = []
     for whole, shape, frac in values:
-        tail = {"": "", ".": "", ".d": f".{frac % 10}", ".dd": f".{frac:02d}"}[shape]
+        tail = {"": "", ".d": f".{frac % 10}", ".dd": f".{frac:02d}"}[shape]  # the shapes validation lets through
         texts.append(f"{whole}{tail}")
     parsed = pl.DataFrame({"t": texts}, schema={"t": pl.Utf8}).select(parse_decimal_text(pl.col("t"), scale))
     assert parsed.to_series().to_list() == [digits_reference(t, scale) for t in texts]

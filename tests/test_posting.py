@@ -262,24 +262,31 @@ def post_inbox(ledger: Ledger, inbox, plans_dir, grouped: bool) -> list[str]:  #
     return statuses
 
 
-def test_a_group_posts_exactly_what_one_transaction_per_file_posts(tmp_path):
+def test_a_group_posts_exactly_what_one_transaction_per_file_posts(tmp_path, monkeypatch):
     # The shipped demo (census, a year of payroll, balances with gains and losses, rejected rows) plus, for
     # acme, a re-export of its first payroll file under another name: inside a group its rows must still be
-    # found already posted, though the first file's payroll lines are only staged when it is read.
+    # found already posted, though the first file's payroll lines are only staged when it is read. Grouped
+    # twice: holding everything to the end, and flushing whenever 500 rows are held (year-to-date upserts
+    # then meet rows the same transaction wrote).
     import shutil
+
+    import pipelines.ledger as ledger_module
 
     inbox = tmp_path / "INBOX"
     shutil.copytree(REPO / "fixtures/demo/INBOX", inbox)
     first = inbox / "acme/payroll/acme_payroll_2025-01-10.csv"
     (inbox / "acme/payroll/acme_payroll_2025-01-10b.csv").write_bytes(first.read_bytes().replace(b"\n", b"\r\n"))
     results = {}
-    for grouped in (False, True):
-        with Ledger(tmp_path / f"grouped-{grouped}.duckdb") as ledger:
+    for mode, grouped, flush_rows in (("per file", False, None), ("grouped", True, None), ("flushing", True, 500)):
+        if flush_rows is not None:
+            monkeypatch.setattr(ledger_module, "STAGE_FLUSH_ROWS", flush_rows)
+        with Ledger(tmp_path / f"{mode}.duckdb") as ledger:
             statuses = post_inbox(ledger, inbox, REPO / "fixtures/demo/PLANS", grouped)
-            results[grouped] = (statuses, table_rows(ledger))
+            results[mode] = (statuses, table_rows(ledger))
             assert ledger.run_checks() == []
-    assert results[True] == results[False]
-    statuses, tables = results[True]
+    assert results["grouped"] == results["per file"]
+    assert results["flushing"] == results["per file"]
+    statuses, tables = results["grouped"]
     assert statuses.count("posted") > 50 and len(tables["ledger"]) > 1000
     assert any(r[-2] == "already_posted" for r in tables["rejections"])  # reason_code is the 2nd-last column
 
@@ -320,3 +327,20 @@ def test_a_failed_bulk_insert_at_the_end_of_a_group_rolls_it_all_back(post, ledg
         assert post("p1.csv", make_csv([row()])).status == "posted"
     for table in ("batches", "ledger", "payroll_lines", "ytd_totals", "participants"):
         assert ledger.frame(f"SELECT count(*) n FROM {table}")["n"].item() == 0, table
+
+
+def test_a_failure_inside_a_group_never_carries_the_original_message(post, ledger, monkeypatch):
+    # Prefect logs a failed task's whole exception chain: the original message may quote file content.
+    import traceback
+
+    import pipelines.payroll_batch as batch_module
+    from pipelines.ledger import GroupAborted
+
+    def broken(*args, **kwargs):  # noqa: ANN002, ANN003
+        raise ValueError("123-45-6789 must never reach the logs")
+
+    monkeypatch.setattr(batch_module, "compute_contributions", broken)
+    with pytest.raises(GroupAborted) as caught, ledger.group():
+        post("p1.csv", make_csv([row()]))
+    logged = "".join(traceback.format_exception(caught.value))
+    assert "ValueError" in logged and "6789" not in logged
