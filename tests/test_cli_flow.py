@@ -282,3 +282,34 @@ def test_a_failure_inside_a_plans_transaction_falls_back_to_one_file_at_a_time(t
     again = invoke(inbox, plans, db, "--as-of", "2025-02-08")
     assert again.exit_code == 0, again.output
     assert "2 posted, 0 rejected whole, 1 skipped" in again.output
+
+
+@pytest.mark.usefixtures("prefect_harness")
+def test_the_demo_night_in_one_transaction_posts_what_a_transaction_per_batch_posts(tmp_path, monkeypatch):
+    # The nightly run posts everything (census, payroll, balances, true-ups, terminations) in one transaction
+    # with bulk writes; without that group each file and derived batch commits on its own. Same tables.
+    from contextlib import contextmanager
+
+    from pipelines.ledger import Ledger
+    from tests.test_posting import table_rows
+
+    def run_demo(db: Path) -> dict:
+        result = runner.invoke(app, ["run", "--inbox", str(REPO / "fixtures/demo/INBOX"), "--plans",
+                                     str(REPO / "fixtures/demo/PLANS"), "--db", str(db), "--as-of", "2026-01-15"])
+        assert result.exit_code == 0, result.output
+        with Ledger(db, read_only=True) as ledger:
+            tables = table_rows(ledger)
+            for table in ("true_ups", "terminations", "termination_reports"):
+                tables[table] = sorted(ledger.frame(f"SELECT * FROM {table}").rows(), key=repr)
+        return tables
+
+    grouped = run_demo(tmp_path / "grouped.duckdb")
+
+    @contextmanager
+    def no_group(self):  # noqa: ANN001, ANN202
+        yield
+
+    monkeypatch.setattr(Ledger, "group", no_group)
+    separate = run_demo(tmp_path / "separate.duckdb")
+    assert grouped == separate
+    assert len(grouped["terminations"]) > 0 and len(grouped["true_ups"]) > 0
