@@ -1,10 +1,10 @@
 """Prefect flows: wiring only. The rules live in :mod:`pipelines.rules`, the I/O in :mod:`pipelines.ledger`.
 
 ``nightly`` discovers ``INBOX/<plan_id>/<kind>/*.csv`` for the kinds census, payroll and balances (files in
-name order, so name them by date) and, per plan, runs one ``post-file`` task per file, census first, then
-payroll, then balances; then posts each true-up that is due by the run's as-of date (``post-true-up``) and
-processes the terminations dated by then (``process-terminations``); all of it in one transaction (see
-:func:`post_night`). Last it runs the invariant checks in ``sql/checks/``. Logs carry counts and file names only, never personal data.
+name order, so name them by date) and, per plan (in one transaction), runs one ``post-file`` task per file,
+census first, then payroll, then balances; then posts each true-up that is due by the run's as-of date
+(``post-true-up``) and processes the terminations dated by then (``process-terminations``). Last it runs the
+invariant checks in ``sql/checks/``. Logs carry counts and file names only, never personal data.
 """
 
 from __future__ import annotations
@@ -104,42 +104,19 @@ def post_file(
     return result
 
 
-def post_night(
-    ledger: Ledger, found: list[PlanFiles], plans: dict[str, PlanConfig | None], inbox: Path, run_id: str,
-    limits: pl.DataFrame, as_of: date,
+def post_plan_files(
+    ledger: Ledger, plan_files: PlanFiles, plan: PlanConfig | None, inbox: Path, run_id: str, limits: pl.DataFrame,
+    as_of: date,
 ) -> list[FileResult]:
-    """Every plan's files, then its due true-ups and terminations, all in one transaction
-    (:meth:`Ledger.group`: DuckDB's write path costs per statement and per commit far more than per row).
-    Should anything fail inside it, all of it is rolled back and the night is posted again with a transaction
-    per file and per derived batch, so a failure rejects only its own file."""
+    """Post a plan's files in order, all in one transaction (:meth:`Ledger.group`: the write path's cost is
+    per statement and per commit). Should anything fail inside it, the group is rolled back and the files are
+    posted again one transaction each, so a failure rejects only its own file."""
     try:
         with ledger.group():
-            return _post_plans(ledger, found, plans, inbox, run_id, limits, as_of)
+            return _post_in_order(ledger, plan_files, plan, inbox, run_id, limits, as_of)
     except GroupAborted as exc:
-        get_run_logger().warning("%s; posting tonight's files again, one transaction each", exc)
-    return _post_plans(ledger, found, plans, inbox, run_id, limits, as_of)
-
-
-def _post_plans(
-    ledger: Ledger, found: list[PlanFiles], plans: dict[str, PlanConfig | None], inbox: Path, run_id: str,
-    limits: pl.DataFrame, as_of: date,
-) -> list[FileResult]:
-    results: list[FileResult] = []
-    files_by_plan = {p.plan_id: p for p in found}
-    for plan_id in sorted(plans.keys() | files_by_plan.keys()):
-        # A plan's files post one after another, since each file's year-to-date state starts where the
-        # previous one ended. True-ups and terminations follow, for every plan with a plan file (its inbox may
-        # be empty), unless one of its files failed tonight: the year's totals and balances would miss that
-        # file's amounts. Plans are independent.
-        plan = plans.get(plan_id)
-        posted = []
-        if plan_id in files_by_plan:
-            posted = _post_in_order(ledger, files_by_plan[plan_id], plan, inbox, run_id, limits, as_of)
-        results.extend(posted)
-        if plan is not None and all(r.status in ("posted", "skipped", "rejected") for r in posted):
-            results.extend(post_due_true_ups(ledger, plan, as_of, run_id, limits))
-            results.extend(process_terminations_task(ledger, plan, as_of, run_id))
-    return results
+        get_run_logger().warning("%s: %s; posting its files one at a time", plan_files.plan_id, exc)
+    return _post_in_order(ledger, plan_files, plan, inbox, run_id, limits, as_of)
 
 
 def _post_in_order(
@@ -218,7 +195,20 @@ def nightly(inbox: Path, plans_dir: Path, db_path: Path, as_of: date) -> RunRepo
     with Ledger(db_path) as ledger:
         ledger.start_run(report.run_id, as_of)
         try:
-            report.files.extend(post_night(ledger, found, plans, inbox, report.run_id, limits, as_of))
+            files_by_plan = {p.plan_id: p for p in found}
+            for plan_id in sorted(plans.keys() | files_by_plan.keys()):
+                # Per plan, its files post one after another in one transaction, since each
+                # file's year-to-date state starts where the previous one ended. True-ups and terminations
+                # follow, for every plan with a plan file (its inbox may be empty), unless one of its files
+                # failed tonight: the year's totals and balances would miss that file's amounts.
+                plan = plans.get(plan_id)
+                results = []
+                if plan_id in files_by_plan:
+                    results = post_plan_files(ledger, files_by_plan[plan_id], plan, inbox, report.run_id, limits, as_of)
+                report.files.extend(results)
+                if plan is not None and all(r.status in ("posted", "skipped", "rejected") for r in results):
+                    report.files.extend(post_due_true_ups(ledger, plan, as_of, report.run_id, limits))
+                    report.files.extend(process_terminations_task(ledger, plan, as_of, report.run_id))
             report.check_failures = ledger.run_checks(report.run_id)
         except BaseException:
             ledger.finish_run(report.run_id, "failed")

@@ -286,8 +286,8 @@ def test_a_failure_inside_a_plans_transaction_falls_back_to_one_file_at_a_time(t
 
 @pytest.mark.usefixtures("prefect_harness")
 def test_the_demo_night_in_one_transaction_posts_what_a_transaction_per_batch_posts(tmp_path, monkeypatch):
-    # The nightly run posts everything (census, payroll, balances, true-ups, terminations) in one transaction
-    # with bulk writes; without that group each file and derived batch commits on its own. Same tables.
+    # The nightly run posts each plan's files (census, payroll, balances) in one transaction with bulk writes;
+    # without that group each file commits on its own. Same tables, true-ups and terminations included.
     from contextlib import contextmanager
 
     from pipelines.ledger import Ledger
