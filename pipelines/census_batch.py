@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from functools import partial
 
-
 import polars as pl
 
 from pipelines.file_batch import FileContext, FileResult, MakeBatch, check_conserved, process_file, rejected_rows

@@ -197,8 +197,8 @@ def nightly(inbox: Path, plans_dir: Path, db_path: Path, as_of: date) -> RunRepo
         try:
             files_by_plan = {p.plan_id: p for p in found}
             for plan_id in sorted(plans.keys() | files_by_plan.keys()):
-                # Per plan, its files post one after another in one transaction, since each
-                # file's year-to-date state starts where the previous one ended. True-ups and terminations
+                # Per plan, its files post one after another in one transaction, since each file's
+                # year-to-date state starts where the previous one ended. True-ups and terminations
                 # follow, for every plan with a plan file (its inbox may be empty), unless one of its files
                 # failed tonight: the year's totals and balances would miss that file's amounts.
                 plan = plans.get(plan_id)

@@ -54,6 +54,7 @@ class GroupAborted(Exception):
     """A failure inside :meth:`Ledger.group`: everything the group wrote was rolled back. The caller posts
     the same files again one transaction per file, where a failure rejects only its own file."""
 
+
 _INSERT_LEDGER_SQL = f"""
 INSERT INTO ledger (entry_id, plan_id, employee_id, effective_date, plan_year, entry_type, source, amount, batch_id,
                     line_number)
@@ -89,20 +90,25 @@ _PRIOR_YTD_CENTS = {
 }
 
 
-def _sum_ytd_increments(increments: pl.DataFrame) -> pl.DataFrame:
-    """One row per (plan, person, year) from many increment rows: amounts add up, the last pay date is the
-    latest, the first true-up date stands (as the upsert does row by row)."""
-    keys = ["plan_id", "employee_id", "plan_year"]
+def _fold_ytd(rows: pl.DataFrame, keys: list[str], last_pay_date: str) -> pl.DataFrame:
+    """One row per ``keys`` from many year-to-date rows, as the ``ytd_totals`` upsert folds them row by row:
+    amounts add up, ``last_pay_date`` is the latest, the first ``true_up_posted_on`` stands."""
+    dates = (last_pay_date, "true_up_posted_on")
     return (
-        increments.group_by(keys, maintain_order=True)
+        rows.group_by(keys, maintain_order=True)
         .agg(
-            pl.col("last_pay_date").max(),
+            pl.col(last_pay_date).max(),
             pl.col("true_up_posted_on").drop_nulls().first(),
-            *[pl.col(c).sum() for c in increments.columns if c not in (*keys, "last_pay_date", "true_up_posted_on")],
+            *[pl.col(c).sum() for c in rows.columns if c not in (*keys, *dates)],
         )
-        .select(increments.columns)
-        .cast(increments.schema)
+        .select(rows.columns)
+        .cast(rows.schema)
     )
+
+
+def _sum_ytd_increments(increments: pl.DataFrame) -> pl.DataFrame:
+    """One row per (plan, person, year) of ``ytd_totals`` increments."""
+    return _fold_ytd(increments, ["plan_id", "employee_id", "plan_year"], "last_pay_date")
 
 
 class DatabaseBusyError(RuntimeError):
@@ -213,8 +219,9 @@ class Ledger:
     @contextmanager
     def group(self) -> Iterator[None]:
         """One transaction around many batches: committed whole at the end, rolled back whole on any error
-        (then :class:`GroupAborted` is raised, or the error itself for a broken invariant or an interrupt). Inside it, :meth:`_in_transaction` adds
-        to the group instead of committing, and rows for :data:`STAGED` tables are appended in bulk."""
+        (then :class:`GroupAborted` is raised, or the error itself for a broken invariant or an interrupt).
+        Inside it, :meth:`_in_transaction` adds to the group instead of committing, and rows for
+        :data:`STAGED` tables are appended in bulk."""
         if self.grouped:
             raise AssertionError("ledger groups do not nest")
         self._exec("BEGIN TRANSACTION", reads=())
@@ -407,16 +414,8 @@ class Ledger:
             )
         )
         # The stored row first: its true-up date wins, as coalesce(stored, new) does in the upsert.
-        return (
-            pl.concat([stored, held], how="vertical_relaxed")
-            .group_by("employee_id", "plan_year", maintain_order=True)
-            .agg(
-                *[pl.col(name).sum() for name in _PRIOR_YTD_CENTS],
-                pl.col("ytd_last_pay_date").max(),
-                pl.col("true_up_posted_on").drop_nulls().first(),
-            )
-            .cast(stored.schema)
-        )
+        both = pl.concat([stored, held.cast(stored.schema)])
+        return _fold_ytd(both, ["employee_id", "plan_year"], "ytd_last_pay_date")
 
     def already_posted(self, plan_id: str, keys: pl.DataFrame) -> pl.DataFrame:
         """The (employee_id, pay_date) pairs of ``keys`` that payroll_lines already holds for the plan
@@ -547,16 +546,10 @@ class Ledger:
             )
 
     def _in_transaction(self, work) -> None:
-        """``work`` in its own transaction, or as part of the open :meth:`group` (whose rollback undoes it:
-        a failure here can leave part of ``work`` written, so the whole group must go)."""
+        """``work`` in its own transaction, or as part of the open :meth:`group` (a failure there can leave
+        part of ``work`` written: the group's rollback undoes it, see :meth:`group`)."""
         if self.grouped:
-            try:
-                work()
-            except AssertionError:
-                raise
-            except Exception as exc:
-                # No chained cause: its message may quote file content (personal data), and Prefect logs it.
-                raise GroupAborted(f"a batch failed inside a group ({type(exc).__name__})") from None
+            work()
             return
         self._exec("BEGIN TRANSACTION", reads=())
         try:

@@ -58,7 +58,7 @@ def parse_decimal_text(text: pl.Expr, scale_digits: int = 2) -> pl.Expr:
     [1200, 1250, 7, None]
     """
     # polars parses decimal text digit by digit (no float on the way); scaling a Decimal by a power of ten is
-    # exact. tests/test_money.py holds it to integer arithmetic on the digits.
+    # exact. tests/test_fast_paths.py holds it to integer arithmetic on the digits.
     return (text.cast(pl.Decimal(38, scale_digits)) * 10**scale_digits).cast(pl.Int64)
 
 

@@ -6,9 +6,8 @@ so it is tested without Prefect; the Prefect task in :mod:`pipelines.flows` only
 
 from __future__ import annotations
 
-from functools import partial
-
 from datetime import date
+from functools import partial
 
 import polars as pl
 
