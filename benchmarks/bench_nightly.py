@@ -18,7 +18,8 @@ from pathlib import Path
 
 import polars as pl
 
-from pipelines.ledger import Ledger
+from pipelines.store.checks import run_checks
+from pipelines.store import Database
 from pipelines.limits import load_irs_limits
 from pipelines.payroll_batch import process_payroll_file
 from schemas.plan import parse_plan_text
@@ -75,7 +76,7 @@ def main() -> None:
             write_night(base, first + dt.timedelta(days=14 * k), path)
             files.append(path)
         timings = []
-        with Ledger(Path(tmp) / "bench.duckdb") as ledger:
+        with Database(Path(tmp) / "bench.duckdb") as ledger:
             for path in files:
                 start = time.perf_counter()
                 result = process_payroll_file(
@@ -86,7 +87,7 @@ def main() -> None:
                 print(f"{path.name}: {result.rows_posted:,} rows posted in {elapsed:.2f} s "
                       f"({result.rows_posted / elapsed:,.0f} rows/s)")
             start = time.perf_counter()
-            failures = ledger.run_checks()
+            failures = run_checks(ledger)
             checks = time.perf_counter() - start
             entries = ledger.frame("SELECT count(*) n FROM ledger")["n"].item()
         total_rows = args.employees * args.nights

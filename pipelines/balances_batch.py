@@ -16,28 +16,28 @@ import polars as pl
 
 from pipelines.file_batch import FileContext, FileResult, MakeBatch, check_conserved, process_file, rejected_rows
 from pipelines.ingest import ReadResult, Validated, reject_rows
-from pipelines.ledger import Ledger
+from pipelines.store import Database, balances, participants
 from pipelines.rules.balances import statement_entries
 from schemas.kinds import BALANCES
 from schemas.reasons import RowReject
 
 
-def _post_balances(ledger: Ledger, ctx: FileContext, read: ReadResult, validated: Validated, batch: MakeBatch) -> FileResult:
+def _post_balances(db: Database, ctx: FileContext, read: ReadResult, validated: Validated, batch: MakeBatch) -> FileResult:
     assert read.text is not None
     accepted = validated.accepted
-    known = ledger.known_participants(ctx.plan_id, accepted["employee_id"])
+    known = participants.known(db, ctx.plan_id, accepted["employee_id"])
     unknown = accepted.filter(~pl.col("employee_id").is_in(known.implode()))["line_number"]
     validated = reject_rows(
         validated, unknown, RowReject.UNKNOWN_PARTICIPANT, "employee_id",
         "no census or payroll row for this employee_id in this plan: send the census first", read.text, BALANCES,
     )
     accepted = validated.accepted
-    ledger_on = ledger.balances_on(ctx.plan_id, accepted)
+    ledger_on = balances.balances_on(db, ctx.plan_id, accepted)
     # Not newer than the last statement, or dated before a forfeiture while the ledger already held money for
     # them by then (the statement would not show the forfeiture). A first statement for the source may be
     # older than a forfeiture: it brings money the person had, whose non-vested part is then forfeited too.
     stale = (
-        accepted.join(ledger.latest_statements(ctx.plan_id, accepted), on=["employee_id", "source"], how="inner")
+        accepted.join(balances.latest_statements(db, ctx.plan_id, accepted), on=["employee_id", "source"], how="inner")
         .join(ledger_on, on=["employee_id", "source", "as_of_date"], how="left")
         .filter(
             (pl.col("as_of_date") <= pl.col("latest_statement_date"))
@@ -54,7 +54,8 @@ def _post_balances(ledger: Ledger, ctx: FileContext, read: ReadResult, validated
     statements = statement_entries(accepted, ledger_on)
     check_conserved(ctx.file_name, read, statements.height, validated.rows_rejected)
     record = batch("posted", read.rows_read, statements.height, validated.rows_rejected, read.blank_lines, None)
-    ledger.post_balances(record, statements, validated.rejections)
+    with db.transaction():
+        balances.post_statements(db, record, statements, validated.rejections)
     posted = statements.filter(pl.col("amount_cents") != 0)
     totals = dict(
         posted.with_columns(pl.format("{} {}", "entry_type", "source").alias("what"))

@@ -16,7 +16,8 @@ import polars as pl
 
 from pipelines.file_batch import FileContext, FileResult, MakeBatch, check_conserved, process_file, rejected_rows
 from pipelines.ingest import ReadResult, Validated
-from pipelines.ledger import Ledger, ParticipantUpdates
+from pipelines.store import Database, ParticipantUpdates
+from pipelines.store.census import post_census
 from schemas.kinds import CENSUS
 
 #: Census column -> participants column, for the optional columns a census may carry.
@@ -43,7 +44,7 @@ def census_updates(columns: list[str]) -> ParticipantUpdates:
     )
 
 
-def _post_census(ledger: Ledger, ctx: FileContext, read: ReadResult, validated: Validated, batch: MakeBatch) -> FileResult:
+def _post_census(db: Database, ctx: FileContext, read: ReadResult, validated: Validated, batch: MakeBatch) -> FileResult:
     assert read.text is not None and ctx.as_of is not None
     rows = validated.accepted.select(
         "employee_id", "line_number", "date_of_birth", "hire_date", "termination_date", "termination_reason",
@@ -52,7 +53,8 @@ def _post_census(ledger: Ledger, ctx: FileContext, read: ReadResult, validated: 
     )
     check_conserved(ctx.file_name, read, rows.height, validated.rows_rejected)
     record = batch("posted", read.rows_read, rows.height, validated.rows_rejected, read.blank_lines, None)
-    ledger.post_census(record, rows, census_updates(read.text.columns), validated.rejections)
+    with db.transaction():
+        post_census(db, record, rows, census_updates(read.text.columns), validated.rejections)
     return FileResult(
         ctx.plan_id, ctx.file_name, "posted", record.batch_id, read.rows_read, rows.height, validated.rows_rejected,
         rejected=rejected_rows(validated.rejections),

@@ -15,7 +15,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from pipelines.ledger import DatabaseBusyError
+from pipelines.store import DatabaseBusyError, SchemaVersionError
 from pipelines.limits import LimitsTableError, load_irs_limits
 from schemas.plan import PlanConfigError
 
@@ -127,6 +127,9 @@ def run(
     except DatabaseBusyError as exc:
         err.print(str(exc))
         raise typer.Exit(EXIT_FAILED) from None
+    except SchemaVersionError as exc:
+        err.print(f"configuration error: {exc}")
+        raise typer.Exit(EXIT_USAGE) from None
     except Exception as exc:  # the run failed: say so plainly; Prefect has logged the traceback
         err.print(f"[bold red]run failed:[/] {type(exc).__name__} (see the Prefect log for the traceback)")
         raise typer.Exit(EXIT_FAILED) from None
@@ -169,6 +172,9 @@ def true_up_command(
     except DatabaseBusyError as exc:
         err.print(str(exc))
         raise typer.Exit(EXIT_FAILED) from None
+    except SchemaVersionError as exc:
+        err.print(f"configuration error: {exc}")
+        raise typer.Exit(EXIT_USAGE) from None
     except Exception as exc:  # the run failed: Prefect has logged the traceback
         err.print(f"[bold red]true-up failed:[/] {type(exc).__name__}")
         raise typer.Exit(EXIT_FAILED) from None
@@ -192,15 +198,19 @@ def check(
     if not db.is_file():
         err.print(f"--db: {db} does not exist")
         raise typer.Exit(EXIT_USAGE)
-    from pipelines.ledger import Ledger
+    from pipelines.store import Database
+    from pipelines.store.checks import check_names, run_checks
 
     try:
-        with Ledger(db, read_only=True) as ledger:
-            failures = ledger.run_checks()
-            checked = ledger.check_names()
+        with Database(db, read_only=True) as database:
+            failures = run_checks(database)
+            checked = check_names()
     except DatabaseBusyError as exc:
         err.print(str(exc))
         raise typer.Exit(EXIT_FAILED) from None
+    except SchemaVersionError as exc:
+        err.print(f"configuration error: {exc}")
+        raise typer.Exit(EXIT_USAGE) from None
     for failure in failures:
         err.print(f"[bold red]invariant check failed:[/] {failure.check} ({failure.rows.height} rows)")
         err.print(str(failure.rows.head(10)))

@@ -1,7 +1,7 @@
 """One inbox file of any kind, start to finish: hash, skip what was handled before, read, validate, then let
 the kind's handler post it (or record why it was rejected), all in one transaction.
 
-Plain Python over the ledger gateway, so it is tested without Prefect. A kind's handler
+Plain Python over the store, so it is tested without Prefect. A kind's handler
 (:mod:`pipelines.payroll_batch`, :mod:`pipelines.census_batch`, :mod:`pipelines.balances_batch`) gets the file
 read and validated against its :class:`~schemas.kinds.FileSpec` and only adds what the kind means.
 """
@@ -17,7 +17,7 @@ from pathlib import Path
 import polars as pl
 
 from pipelines.ingest import REJECTION_SCHEMA, FileError, ReadResult, Validated, read_csv_bytes, validate_rows
-from pipelines.ledger import BatchRecord, GroupAborted, Ledger
+from pipelines.store import BatchRecord, Database, GroupAborted, runs
 from schemas.kinds import FileSpec, ValidationContext
 from schemas.plan import PlanConfig
 from schemas.reasons import FileReject
@@ -58,7 +58,7 @@ class FileContext:
 #: A batch row for this file: (status, rows read, posted, rejected, blank lines, error) -> BatchRecord.
 MakeBatch = Callable[[str, int, int, int, int, "str | None"], BatchRecord]
 #: A kind's handler: post the accepted rows (rows read = posted + rejected) and say what happened.
-Handler = Callable[[Ledger, FileContext, ReadResult, Validated, MakeBatch], FileResult]
+Handler = Callable[[Database, FileContext, ReadResult, Validated, MakeBatch], FileResult]
 
 
 def rejected_rows(rejections: pl.DataFrame) -> Rejected:
@@ -96,7 +96,7 @@ def check_conserved(file_name: str, read: ReadResult, posted: int, rejected: int
 
 
 def process_file(
-    ledger: Ledger,
+    db: Database,
     spec: FileSpec,
     handler: Handler,
     *,
@@ -113,10 +113,10 @@ def process_file(
     started = now()
     data = path.read_bytes()
     sha = hashlib.sha256(data).hexdigest()
-    skip = _seen_before(ledger.last_outcome(plan_id, spec.kind, sha), has_plan=plan is not None)
+    skip = _seen_before(runs.last_outcome(db, plan_id, spec.kind, sha), has_plan=plan is not None)
     if skip is not None:
         return FileResult(plan_id, file_name, "skipped", skip[0], error=skip[1])
-    batch_id = batch_id_for(plan_id, sha, ledger.attempts(plan_id, spec.kind, sha) + 1, spec.kind)
+    batch_id = batch_id_for(plan_id, sha, runs.attempts(db, plan_id, spec.kind, sha) + 1, spec.kind)
 
     def batch(status: str, read: int, posted: int, rejected: int, blank: int, error: str | None) -> BatchRecord:
         return BatchRecord(
@@ -131,7 +131,8 @@ def process_file(
             error = FileError(FileReject.NO_PLAN_FILE, f"plan '{plan_id}' has no plan file PLANS/{plan_id}.toml")
         if error is not None:
             record = batch("rejected", read.rows_read, 0, read.rows_read, read.blank_lines, error.message)
-            ledger.record_rejected_file(record, file_rejection(error))
+            with db.transaction():
+                runs.record_rejected_file(db, record, file_rejection(error))
             return FileResult(
                 plan_id, file_name, "rejected", record.batch_id, read.rows_read, 0, read.rows_read, error.message,
                 rejected=rejected_rows(file_rejection(error)),
@@ -140,11 +141,11 @@ def process_file(
         context = FileContext(plan_id, plan, file_name, run_id, as_of, limits)
         years = tuple(limits["plan_year"].to_list())
         validated = validate_rows(read.text, spec, ValidationContext(years, as_of), read.malformed)
-        return handler(ledger, context, read, validated, batch)
+        return handler(db, context, read, validated, batch)
     except (AssertionError, GroupAborted):
         raise  # a broken invariant of our own: stop the run, never record it as the file's fault
     except Exception as exc:  # noqa: BLE001 - any other failure rejects this file, with nothing posted
-        if ledger.grouped:
+        if db.grouped:
             # The group's transaction may be unusable now: undo the group and post its files one by one.
             # No chained cause: Prefect logs a failed task's exception chain, and a message may quote file content.
             raise GroupAborted(f"{file_name}: {type(exc).__name__} inside a group") from None
@@ -154,7 +155,8 @@ def process_file(
             "will be tried again on the next run"
         )
         error = FileError(FileReject.INTERNAL_ERROR, message)
-        ledger.record_rejected_file(batch("rejected", 0, 0, 0, 0, message), file_rejection(error))
+        with db.transaction():
+            runs.record_rejected_file(db, batch("rejected", 0, 0, 0, 0, message), file_rejection(error))
         return FileResult(plan_id, file_name, "failed", batch_id, error=message, rejected=rejected_rows(file_rejection(error)))
 
 

@@ -1,9 +1,9 @@
-"""Prefect flows: wiring only. The rules live in :mod:`pipelines.rules`, the I/O in :mod:`pipelines.ledger`.
+"""Prefect flows: wiring only. The rules live in :mod:`pipelines.rules`, the I/O in :mod:`pipelines.store`.
 
 ``nightly`` discovers ``INBOX/<plan_id>/<kind>/*.csv`` for the kinds census, payroll and balances (files in
 name order, so name them by date) and, per plan (in one transaction), runs one ``post-file`` task per file,
-census first, then payroll, then balances; then posts each true-up that is due by the run's as-of date
-(``post-true-up``) and processes the terminations dated by then (``process-terminations``). Last it runs the
+census first, then payroll, then balances; then runs each derived step of :data:`pipelines.derived.STEPS`
+(true-ups due by the run's as-of date, terminations dated by then) as a ``derive`` task. Last it runs the
 invariant checks in ``sql/checks/``. Logs carry counts and file names only, never personal data.
 """
 
@@ -20,13 +20,13 @@ from prefect.cache_policies import NO_CACHE
 
 from pipelines.balances_batch import process_balances_file
 from pipelines.census_batch import process_census_file
+from pipelines.derived import STEPS, Step
+from pipelines.derived.true_up import post_true_up
 from pipelines.file_batch import FileResult
-from pipelines.ledger import CheckFailure, GroupAborted, Ledger
+from pipelines.store import CheckFailure, Database, GroupAborted, runs
+from pipelines.store.checks import run_checks
 from pipelines.limits import load_irs_limits
 from pipelines.payroll_batch import process_payroll_file
-from pipelines.rules.true_up import is_due
-from pipelines.terminations_batch import process_terminations
-from pipelines.true_up_batch import post_true_up
 from schemas.kinds import FILE_KINDS
 from schemas.plan import PlanConfig, load_plan
 
@@ -79,11 +79,11 @@ def load_plans(found: list[PlanFiles], plans_dir: Path) -> dict[str, PlanConfig 
 
 @task(name="post-file", task_run_name="{plan_id}/{kind}/{path.name}", cache_policy=NO_CACHE)
 def post_file(
-    ledger: Ledger, kind: str, plan_id: str, plan: PlanConfig | None, path: Path, inbox: Path, run_id: str,
+    db: Database, kind: str, plan_id: str, plan: PlanConfig | None, path: Path, inbox: Path, run_id: str,
     limits: pl.DataFrame, as_of: date,
 ) -> FileResult:
     result = PROCESSORS[kind](
-        ledger,
+        db,
         plan_id=plan_id,
         plan=plan,
         path=path,
@@ -105,22 +105,22 @@ def post_file(
 
 
 def post_plan_files(
-    ledger: Ledger, plan_files: PlanFiles, plan: PlanConfig | None, inbox: Path, run_id: str, limits: pl.DataFrame,
+    db: Database, plan_files: PlanFiles, plan: PlanConfig | None, inbox: Path, run_id: str, limits: pl.DataFrame,
     as_of: date,
 ) -> list[FileResult]:
-    """Post a plan's files in order, all in one transaction (:meth:`Ledger.group`: the write path's cost is
+    """Post a plan's files in order, all in one transaction (:meth:`Database.group`: the write path's cost is
     per statement and per commit). Should anything fail inside it, the group is rolled back and the files are
     posted again one transaction each, so a failure rejects only its own file."""
     try:
-        with ledger.group():
-            return _post_in_order(ledger, plan_files, plan, inbox, run_id, limits, as_of)
+        with db.group():
+            return _post_in_order(db, plan_files, plan, inbox, run_id, limits, as_of)
     except GroupAborted as exc:
         get_run_logger().warning("%s: %s; posting its files one at a time", plan_files.plan_id, exc)
-    return _post_in_order(ledger, plan_files, plan, inbox, run_id, limits, as_of)
+    return _post_in_order(db, plan_files, plan, inbox, run_id, limits, as_of)
 
 
 def _post_in_order(
-    ledger: Ledger, plan_files: PlanFiles, plan: PlanConfig | None, inbox: Path, run_id: str, limits: pl.DataFrame,
+    db: Database, plan_files: PlanFiles, plan: PlanConfig | None, inbox: Path, run_id: str, limits: pl.DataFrame,
     as_of: date,
 ) -> list[FileResult]:
     """After a file fails, the plan's later files wait for the next run (their year-to-date would otherwise
@@ -131,40 +131,30 @@ def _post_in_order(
             results.append(FileResult(plan_files.plan_id, path.relative_to(inbox).as_posix(), "not_run", None,
                                       error="not processed: an earlier file of this plan failed"))
             continue
-        results.append(post_file(ledger, kind, plan_files.plan_id, plan, path, inbox, run_id, limits, as_of))
+        results.append(post_file(db, kind, plan_files.plan_id, plan, path, inbox, run_id, limits, as_of))
     return results
 
 
-@task(name="process-terminations", task_run_name="{plan.plan_id}/terminations", cache_policy=NO_CACHE)
-def process_terminations_task(ledger: Ledger, plan: PlanConfig, as_of: date, run_id: str) -> list[FileResult]:
-    result = process_terminations(ledger, plan=plan, as_of=as_of, run_id=run_id)
-    if result is None:
-        return []
-    get_run_logger().info("%s: %d terminations processed, %d notices", result.file_name, result.rows_posted,
-                          result.notices)
-    return [result]
+@task(name="derive", task_run_name="{plan.plan_id}/{name}", cache_policy=NO_CACHE)
+def derive(
+    db: Database, name: str, step: Step, plan: PlanConfig, as_of: date, run_id: str, limits: pl.DataFrame
+) -> list[FileResult]:
+    """One derived step for one plan; logs a line per batch it posted."""
+    results = step(db, plan, as_of=as_of, run_id=run_id, limits=limits)
+    for result in results:
+        get_run_logger().info("%s: %s (%d rows, %d notices)", result.file_name, result.status, result.rows_posted,
+                              result.notices)
+    return results
 
 
 @task(name="post-true-up", task_run_name="{plan.plan_id}/true-up/{plan_year}", cache_policy=NO_CACHE)
 def post_true_up_task(
-    ledger: Ledger, plan: PlanConfig, plan_year: int, as_of: date, run_id: str, limits: pl.DataFrame
+    db: Database, plan: PlanConfig, plan_year: int, as_of: date, run_id: str, limits: pl.DataFrame
 ) -> FileResult:
-    result = post_true_up(
-        ledger, plan_id=plan.plan_id, plan=plan, plan_year=plan_year, as_of=as_of, run_id=run_id, limits=limits
-    )
+    result = post_true_up(db, plan_id=plan.plan_id, plan=plan, plan_year=plan_year, as_of=as_of, run_id=run_id,
+                          limits=limits)
     get_run_logger().info("%s: %s (%d people)", result.file_name, result.status, result.rows_posted)
     return result
-
-
-def post_due_true_ups(
-    ledger: Ledger, plan: PlanConfig, as_of: date, run_id: str, limits: pl.DataFrame
-) -> list[FileResult]:
-    """Every plan year whose true-up is due by ``as_of`` and not yet done for everyone."""
-    return [
-        post_true_up_task(ledger, plan, year, as_of, run_id, limits)
-        for year in ledger.pending_true_up_years(plan.plan_id)
-        if is_due(plan, year, as_of)
-    ]
 
 
 @flow(name="true-up")
@@ -173,15 +163,15 @@ def true_up(plan_file: Path, plan_year: int, db_path: Path, as_of: date) -> RunR
     plan = load_plan(plan_file)
     limits = load_irs_limits()
     report = RunReport(run_id=uuid.uuid4().hex, as_of=as_of)
-    with Ledger(db_path) as ledger:
-        ledger.start_run(report.run_id, as_of)
+    with Database(db_path) as db:
+        runs.start_run(db, report.run_id, as_of)
         try:
-            report.files.append(post_true_up_task(ledger, plan, plan_year, as_of, report.run_id, limits))
-            report.check_failures = ledger.run_checks(report.run_id)
+            report.files.append(post_true_up_task(db, plan, plan_year, as_of, report.run_id, limits))
+            report.check_failures = run_checks(db, report.run_id)
         except BaseException:
-            ledger.finish_run(report.run_id, "failed")
+            runs.finish_run(db, report.run_id, "failed")
             raise
-        ledger.finish_run(report.run_id, "completed" if not report.check_failures else "failed")
+        runs.finish_run(db, report.run_id, "completed" if not report.check_failures else "failed")
     return report
 
 
@@ -192,28 +182,28 @@ def nightly(inbox: Path, plans_dir: Path, db_path: Path, as_of: date) -> RunRepo
     plans = load_plans(found, plans_dir)
     limits = load_irs_limits()
     report = RunReport(run_id=uuid.uuid4().hex, as_of=as_of)
-    with Ledger(db_path) as ledger:
-        ledger.start_run(report.run_id, as_of)
+    with Database(db_path) as db:
+        runs.start_run(db, report.run_id, as_of)
         try:
             files_by_plan = {p.plan_id: p for p in found}
             for plan_id in sorted(plans.keys() | files_by_plan.keys()):
                 # Per plan, its files post one after another in one transaction, since each file's
-                # year-to-date state starts where the previous one ended. True-ups and terminations
-                # follow, for every plan with a plan file (its inbox may be empty), unless one of its files
-                # failed tonight: the year's totals and balances would miss that file's amounts.
+                # year-to-date state starts where the previous one ended. The derived steps follow, for every
+                # plan with a plan file (its inbox may be empty), unless one of its files failed tonight: the
+                # year's totals and balances would miss that file's amounts.
                 plan = plans.get(plan_id)
                 results = []
                 if plan_id in files_by_plan:
-                    results = post_plan_files(ledger, files_by_plan[plan_id], plan, inbox, report.run_id, limits, as_of)
+                    results = post_plan_files(db, files_by_plan[plan_id], plan, inbox, report.run_id, limits, as_of)
                 report.files.extend(results)
                 if plan is not None and all(r.status in ("posted", "skipped", "rejected") for r in results):
-                    report.files.extend(post_due_true_ups(ledger, plan, as_of, report.run_id, limits))
-                    report.files.extend(process_terminations_task(ledger, plan, as_of, report.run_id))
-            report.check_failures = ledger.run_checks(report.run_id)
+                    for name, step in STEPS:
+                        report.files.extend(derive(db, name, step, plan, as_of, report.run_id, limits))
+            report.check_failures = run_checks(db, report.run_id)
         except BaseException:
-            ledger.finish_run(report.run_id, "failed")
+            runs.finish_run(db, report.run_id, "failed")
             raise
-        ledger.finish_run(report.run_id, "completed" if not report.check_failures else "failed")
+        runs.finish_run(db, report.run_id, "completed" if not report.check_failures else "failed")
     for failure in report.check_failures:
         logger.error("invariant check %s failed for %d rows", failure.check, failure.rows.height)
     return report

@@ -1,6 +1,6 @@
 """A payroll file: the accepted rows through the contribution rules, posted in one transaction.
 
-Plain Python over the ledger gateway and the pure rules (the generic file path is :mod:`pipelines.file_batch`),
+Plain Python over the store and the pure rules (the generic file path is :mod:`pipelines.file_batch`),
 so it is tested without Prefect; the Prefect task in :mod:`pipelines.flows` only wraps it.
 """
 
@@ -15,14 +15,17 @@ from pipelines.file_batch import (
     FileContext, FileResult, MakeBatch, check_conserved, process_file, rejected_rows,
 )
 from pipelines.ingest import ReadResult, Validated, reject_already_posted
-from pipelines.ledger import Ledger, ParticipantUpdates
-from pipelines.rules.contributions import compute_contributions, ledger_entries, limit_events, ytd_increments
+from pipelines.rules.contributions import compute_contributions, limit_events, ytd_increments
+from pipelines.store import Database, ParticipantUpdates
+from pipelines.store import payroll as payroll_store
+from schemas.reasons import NoticeCode
+from schemas.sources import PAYROLL_SOURCES
 from schemas.kinds import PAYROLL
 
 FILE_KIND = PAYROLL.kind
 
 #: Payroll rows set birth and hire dates; they add a termination but never clear one (a final paycheck's
-#: empty cell is not a rehire: a later hire date is, see ``Ledger.pending_terminations``).
+#: empty cell is not a rehire: a later hire date is, see the ``terminations_in_force`` view).
 PAYROLL_UPDATES = ParticipantUpdates(
     replace=("date_of_birth", "hire_date"),
     fill=("ssn_last4", "first_name", "last_name", "ownership_pct"),
@@ -70,7 +73,7 @@ def _out_of_order_notices(contributions: pl.DataFrame, prior: pl.DataFrame) -> p
     return late.select(
         "line_number",
         "employee_id",
-        pl.lit("posted_out_of_order").alias("code"),
+        pl.lit(NoticeCode.POSTED_OUT_OF_ORDER.value).alias("code"),
         pl.format(
             "pay_date {} is before {}, already posted for this person and year: the year's limits were applied "
             "in posting order",
@@ -112,7 +115,7 @@ def _after_true_up_notices(contributions: pl.DataFrame, prior: pl.DataFrame) -> 
     return late.select(
         "line_number",
         "employee_id",
-        pl.lit("payroll_after_true_up").alias("code"),
+        pl.lit(NoticeCode.PAYROLL_AFTER_TRUE_UP.value).alias("code"),
         pl.format(
             "the {} true-up was already posted on {}; this payroll is not reflected in it",
             pl.col("plan_year"),
@@ -121,25 +124,26 @@ def _after_true_up_notices(contributions: pl.DataFrame, prior: pl.DataFrame) -> 
     ).sort("line_number")
 
 
-def _post_payroll(ledger: Ledger, ctx: FileContext, read: ReadResult, validated: Validated, batch: MakeBatch) -> FileResult:
+def _post_payroll(db: Database, ctx: FileContext, read: ReadResult, validated: Validated, batch: MakeBatch) -> FileResult:
     plan_id, plan, file_name, limits = ctx.plan_id, ctx.plan, ctx.file_name, ctx.limits
     assert read.text is not None
-    validated = reject_already_posted(validated, ledger.already_posted(plan_id, validated.accepted), read.text)
+    validated = reject_already_posted(validated, payroll_store.already_posted(db, plan_id, validated.accepted), read.text)
     accepted = validated.accepted.with_columns(pl.col("pay_date").dt.year().cast(pl.Int32).alias("plan_year"))
     keys = accepted.select("employee_id", "plan_year")
-    state = ledger.prior_ytd(plan_id, pl.concat([keys, keys.with_columns(pl.col("plan_year") - 1)]))
+    state = payroll_store.prior_ytd(db, plan_id, pl.concat([keys, keys.with_columns(pl.col("plan_year") - 1)]))
     payroll = with_prior_year_wages(accepted, state).drop("plan_year")
     contributions = compute_contributions(payroll, state, limits, plan)
-    entries = ledger_entries(contributions)
     notices = pl.concat([_out_of_order_notices(contributions, state), _after_true_up_notices(contributions, state)])
     rows_posted, rows_rejected = contributions.height, validated.rows_rejected
     check_conserved(file_name, read, rows_posted, rows_rejected)
     record = batch("posted", read.rows_read, rows_posted, rows_rejected, read.blank_lines, None)
-    ledger.post_batch(
-        record, contributions, entries, ytd_increments(contributions), validated.rejections, notices,
-        limit_events(contributions), payroll_facts(contributions, ctx.as_of), PAYROLL_UPDATES,
-    )
-    totals = dict(entries.group_by("source").agg(pl.col("amount_cents").sum()).sort("source").iter_rows())
+    with db.transaction():
+        payroll_store.post_payroll(
+            db, record, contributions, ytd_increments(contributions), validated.rejections, notices,
+            limit_events(contributions), payroll_facts(contributions, ctx.as_of), PAYROLL_UPDATES,
+        )
+    sums = contributions.select(pl.col(f"{s}_cents").sum().alias(s) for s in PAYROLL_SOURCES).row(0, named=True)
+    totals = {source: int(cents) for source, cents in sorted(sums.items()) if cents}
     return FileResult(
         plan_id, file_name, "posted", record.batch_id, read.rows_read, rows_posted, rows_rejected, None, totals,
         rejected_rows(validated.rejections), notices.height,

@@ -6,6 +6,10 @@ from pathlib import Path
 
 SQL_DIR = Path(__file__).resolve().parent.parent / "sql"
 DDL_DIR = SQL_DIR / "ddl"
+MACROS_DIR = SQL_DIR / "macros"
+VIEWS_DIR = SQL_DIR / "views"
+QUERIES_DIR = SQL_DIR / "queries"
+MIGRATIONS_DIR = SQL_DIR / "migrations"
 SEEDS_DIR = SQL_DIR / "seeds"
 CHECKS_DIR = SQL_DIR / "checks"
 IRS_LIMITS_CSV = SEEDS_DIR / "irs_limits.csv"

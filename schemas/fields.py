@@ -24,14 +24,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from schemas.sources import STATEMENT_SOURCES
+
 TERMINATION_REASONS: tuple[str, ...] = ("voluntary", "involuntary", "retirement", "death", "disability")
 
-#: Sources an employee's own money sits in: always 100% vested (IRC §411(a)(1)).
-EMPLOYEE_SOURCES: tuple[str, ...] = ("pretax", "roth", "pretax_catchup", "roth_catchup", "rollover")
-#: Employer sources: vested by the plan's schedule (IRC §411(a)(2)).
-EMPLOYER_SOURCES: tuple[str, ...] = ("match", "match_true_up", "nonelective")
-#: Every ledger source a balance statement may name.
-BALANCE_SOURCES: tuple[str, ...] = EMPLOYEE_SOURCES + EMPLOYER_SOURCES
 
 #: Largest money amount accepted in one field: $9,999,999,999.99 (10 integer digits). Anything larger in a
 #: single paycheck is a data error, and the bound keeps every intermediate product well inside Int64/Int128.
@@ -121,7 +117,7 @@ CENSUS_FIELDS: tuple[Field, ...] = (
 BALANCE_FIELDS: tuple[Field, ...] = (
     Field("employee_id", "text", True, "The employer's id for the person, as in payroll and census files."),
     Field("as_of_date", "date", True, "The date the statement's balance is as of."),
-    Field("source", "enum", True, "The money source the balance is held in.", choices=BALANCE_SOURCES),
+    Field("source", "enum", True, "The money source the balance is held in.", choices=STATEMENT_SOURCES),
     Field("balance", "money", True, "The statement's balance in that source on as_of_date, dollars."),
 )
 

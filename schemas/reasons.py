@@ -76,3 +76,59 @@ ROW_REJECT_STAGE: dict[RowReject, int] = {
     RowReject.UNKNOWN_PARTICIPANT: 3,
     RowReject.STATEMENT_NOT_NEWER: 3,
 }
+
+
+class NoticeCode(str, Enum):
+    """What a notice (a posted row or processed termination worth a plan administrator's attention) says, in
+    precedence order: the first ones need a decision, the last ones are for information. Each member carries
+    its one-line ``meaning``. Loaded into DuckDB as ``notice_codes`` (code, precedence, meaning) at every open;
+    a check accepts no other code in ``notices``.
+
+    >>> NoticeCode.FORFEITURE_ADDED.value, NoticeCode.FORFEITURE_ADDED.precedence
+    ('forfeiture_added', 5)
+    """
+
+    meaning: str
+
+    def __new__(cls, code: str, meaning: str) -> NoticeCode:
+        member = str.__new__(cls, code)
+        member._value_ = code
+        member.meaning = meaning
+        return member
+
+    @property
+    def precedence(self) -> int:
+        return list(type(self)).index(self) + 1
+
+    TERMINATION_AFTER_REHIRE = (
+        "termination_after_rehire",
+        "a person terminated after a rehire (a hire date later than the first): service and forfeiture need a decision",
+    )
+    TERMINATION_CHANGED = (
+        "termination_changed",
+        "a processed termination's date or reason changed since: not processed again; review vesting and forfeiture",
+    )
+    TERMINATION_WITHDRAWN = (
+        "termination_withdrawn",
+        "a processed termination is no longer in force (withdrawn or rehired): nothing is reversed automatically",
+    )
+    TERMINATION_BEFORE_RECORDS = (
+        "termination_before_records",
+        "a termination dated before any money on record here: the prior recordkeeper's vesting stands",
+    )
+    FORFEITURE_ADDED = (
+        "forfeiture_added",
+        "employer money posted after a termination was processed: its non-vested part was forfeited",
+    )
+    NO_HOURS_REPORTED = (
+        "no_hours_reported",
+        "hours-based vesting with no payroll hours on record: only prior service counted",
+    )
+    PAYROLL_AFTER_TRUE_UP = (
+        "payroll_after_true_up",
+        "payroll for a year whose true-up was already posted: the true-up is not redone",
+    )
+    POSTED_OUT_OF_ORDER = (
+        "posted_out_of_order",
+        "a pay date before one already posted for the person and year: rooms were filled in posting order",
+    )

@@ -10,7 +10,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from pipelines.ledger import Ledger
+from pipelines.store import Database
 from pipelines.limits import load_irs_limits
 from pipelines.balances_batch import process_balances_file
 from pipelines.census_batch import process_census_file
@@ -72,12 +72,12 @@ def acme_plan() -> PlanConfig:
 
 @pytest.fixture()
 def ledger(tmp_path: Path):
-    with Ledger(tmp_path / "test.duckdb") as db:
+    with Database(tmp_path / "test.duckdb") as db:
         yield db
 
 
 @pytest.fixture()
-def post(ledger: Ledger, tmp_path: Path, limits: pl.DataFrame, acme_plan: PlanConfig):
+def post(ledger: Database, tmp_path: Path, limits: pl.DataFrame, acme_plan: PlanConfig):
     """post(name, bytes, plan=acme) writes INBOX/acme/payroll/<name> and processes it into ``ledger``."""
 
     def _post(name: str, data: bytes, plan: PlanConfig | None = acme_plan, plan_id: str = "acme") -> FileResult:
@@ -93,7 +93,7 @@ def post(ledger: Ledger, tmp_path: Path, limits: pl.DataFrame, acme_plan: PlanCo
 
 
 @pytest.fixture()
-def post_kind(ledger: Ledger, tmp_path: Path, limits: pl.DataFrame, acme_plan: PlanConfig):
+def post_kind(ledger: Database, tmp_path: Path, limits: pl.DataFrame, acme_plan: PlanConfig):
     """post_kind(kind, name, text, as_of, plan=acme): write INBOX/<plan>/<kind>/<name> (CSV text) and process it
     with that kind's processor, as the nightly run would on ``as_of`` (an ISO date)."""
     processors = {"census": process_census_file, "balances": process_balances_file, "payroll": process_payroll_file}
@@ -111,7 +111,7 @@ def post_kind(ledger: Ledger, tmp_path: Path, limits: pl.DataFrame, acme_plan: P
     return _post
 
 
-def ledger_amounts(ledger: Ledger, employee_id: str | None = None) -> dict[tuple[str, str], str]:
+def ledger_amounts(ledger: Database, employee_id: str | None = None) -> dict[tuple[str, str], str]:
     """{(effective_date, source): amount as text} for one person (or all), for compact assertions."""
     where = "WHERE employee_id = ?" if employee_id else ""
     rows = ledger.frame(

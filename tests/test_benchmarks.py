@@ -15,7 +15,7 @@ sys.path.insert(0, str(REPO / "benchmarks"))
 from generate import generate  # noqa: E402
 from harness import peer_sql  # noqa: E402
 
-from pipelines.ledger import Ledger  # noqa: E402
+from pipelines.store import Database  # noqa: E402
 from pipelines.payroll_batch import process_payroll_file  # noqa: E402
 from schemas.plan import load_plan  # noqa: E402
 
@@ -32,7 +32,7 @@ def test_the_peer_posts_what_planadmin_posts(tmp_path, limits):
     inbox = generate(tmp_path / "data", 400, 1, (2023,), bad_every=500)
     files = inbox.paths()
     plan = load_plan(inbox.plans_dir / "plan00.toml")
-    with Ledger(tmp_path / "p.duckdb") as ledger:
+    with Database(tmp_path / "p.duckdb") as ledger:
         for path in files:
             result = process_payroll_file(ledger, plan_id="plan00", plan=plan, path=path, file_name=path.name,
                                           run_id="t", limits=limits)

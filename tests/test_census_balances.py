@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from conftest import COLUMNS, make_csv, row
 
+from pipelines.store.checks import run_checks
+
 CENSUS_HEADER = "employee_id,date_of_birth,hire_date,termination_date,termination_reason,prior_vesting_years"
 BALANCES_HEADER = "employee_id,as_of_date,source,balance"
 
@@ -154,7 +156,7 @@ def test_a_statement_creates_an_opening_balance_and_a_later_one_posts_a_gain_and
     ]
     # Contributions are still the only entries the year-to-date totals count.
     assert ledger.frame("SELECT regular_deferral::VARCHAR FROM ytd_totals").item() == "50.00"
-    assert ledger.run_checks() == []
+    assert run_checks(ledger) == []
 
 
 def test_two_statements_in_one_file_each_hold_and_one_that_agrees_posts_nothing(post_kind, ledger):
@@ -169,7 +171,7 @@ def test_two_statements_in_one_file_each_hold_and_one_that_agrees_posts_nothing(
     assert balance_on(ledger, "E1", "rollover", "2024-12-31") == "1000.00"
     assert balance_on(ledger, "E1", "rollover", "2025-06-30") == "900.00"
     assert ledger.frame("SELECT count(*) FROM ledger WHERE source = 'pretax'").item() == 0
-    assert ledger.run_checks() == []
+    assert run_checks(ledger) == []
 
 
 def test_balance_rejections_and_the_file_posted_once(post_kind, ledger):
@@ -199,7 +201,7 @@ def test_balance_rejections_and_the_file_posted_once(post_kind, ledger):
     again = post_kind("balances", "b2-copy.csv", (ledger.path.parent / "INBOX/acme/balances/b2.csv").read_text(),
                       as_of="2025-04-01")
     assert again.status == "skipped"
-    assert ledger.run_checks() == []
+    assert run_checks(ledger) == []
 
 
 def test_balances_are_not_contributions_to_the_annual_limits(post_kind, ledger):
@@ -210,16 +212,16 @@ def test_balances_are_not_contributions_to_the_annual_limits(post_kind, ledger):
     post_kind("balances", "b.csv", (
         f"{BALANCES_HEADER}\nR1,2016-12-31,pretax,250000.00\nR1,2016-12-31,pretax_catchup,40000.00\n"
         "R1,2016-12-31,match,90000.00\n"), as_of="2025-01-02")
-    assert ledger.run_checks() == []
+    assert run_checks(ledger) == []
 
 
 def test_the_check_sums_the_ledger_not_the_stored_difference(post_kind, ledger):
     post_kind("census", "c.csv", f"{CENSUS_HEADER}\nE1,1980-06-15,2020-01-01,,,\n", as_of="2025-01-02")
     post_kind("balances", "b.csv", f"{BALANCES_HEADER}\nE1,2024-12-31,roth,100.00\n", as_of="2025-01-02")
-    assert ledger.run_checks() == []
+    assert run_checks(ledger) == []
     # Tamper with the ledger (never done by planadmin): the statement no longer holds, and the check says so.
-    ledger._exec("UPDATE ledger SET amount = 99.99 WHERE employee_id = 'E1'")
-    failures = {f.check: f.rows for f in ledger.run_checks()}
+    ledger.execute("UPDATE ledger_entries SET amount = 99.99 WHERE employee_id = 'E1'")
+    failures = {f.check: f.rows for f in run_checks(ledger)}
     assert failures["balance_statements_posted"]["ledger_balance_then"].cast(str).to_list() == ["99.99"]
 
 

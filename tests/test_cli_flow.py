@@ -165,13 +165,13 @@ def test_demo_through_the_real_command(tmp_path):
 
 @pytest.mark.usefixtures("prefect_harness")
 def test_exit_1_when_an_invariant_check_fails(tmp_path):
-    from pipelines.ledger import Ledger
+    from pipelines.store import Database
 
     inbox, plans = make_inbox(tmp_path, {"good.csv": make_csv([row()])})
     db = tmp_path / "p.duckdb"
-    with Ledger(db) as ledger:  # plant an orphan entry: no batch posted it
-        ledger._exec("INSERT INTO ledger VALUES ('x', 'acme', 'E1', DATE '2025-01-10', 2025, 'contribution', "
-                     "'pretax', 1.00, 'nobody', 2)")
+    with Database(db) as ledger:  # plant an orphan entry: no batch posted it
+        ledger.execute("INSERT INTO ledger_entries VALUES ('x', 'acme', 'E1', DATE '2025-01-10', 2025, 'earnings', "
+                       "'rollover', 1.00, 'nobody', NULL)")
     result = invoke(inbox, plans, db)
     assert result.exit_code == 1
     assert "invariant check failed: ledger_entry_has_posted_batch" in result.output
@@ -290,14 +290,14 @@ def test_the_demo_night_in_one_transaction_posts_what_a_transaction_per_batch_po
     # without that group each file commits on its own. Same tables, true-ups and terminations included.
     from contextlib import contextmanager
 
-    from pipelines.ledger import Ledger
+    from pipelines.store import Database
     from tests.test_posting import table_rows
 
     def run_demo(db: Path) -> dict:
         result = runner.invoke(app, ["run", "--inbox", str(REPO / "fixtures/demo/INBOX"), "--plans",
                                      str(REPO / "fixtures/demo/PLANS"), "--db", str(db), "--as-of", "2026-01-15"])
         assert result.exit_code == 0, result.output
-        with Ledger(db, read_only=True) as ledger:
+        with Database(db, read_only=True) as ledger:
             tables = table_rows(ledger)
             for table in ("true_ups", "terminations", "termination_reports"):
                 tables[table] = sorted(ledger.frame(f"SELECT * FROM {table}").rows(), key=repr)
@@ -309,7 +309,7 @@ def test_the_demo_night_in_one_transaction_posts_what_a_transaction_per_batch_po
     def no_group(self):  # noqa: ANN001, ANN202
         yield
 
-    monkeypatch.setattr(Ledger, "group", no_group)
+    monkeypatch.setattr(Database, "group", no_group)
     separate = run_demo(tmp_path / "separate.duckdb")
     assert grouped == separate
     assert len(grouped["terminations"]) > 0 and len(grouped["true_ups"]) > 0

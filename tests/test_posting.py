@@ -7,9 +7,11 @@ import stat
 from datetime import date
 from pathlib import Path
 
+import polars as pl
 import pytest
 
-from pipelines.ledger import Ledger
+from pipelines.store.checks import run_checks
+from pipelines.store import Database
 from tests.conftest import biweekly, ledger_amounts, make_csv, row
 
 REPO = Path(__file__).resolve().parent.parent
@@ -73,7 +75,7 @@ def test_year_to_date_carries_across_nights(post, ledger):
     assert not_deferred[-2:] == ["1500.00", "5000.00"]
 
 
-def _ledger_rows(db: Ledger):
+def _ledger_rows(db: Database):
     return db.frame(
         "SELECT entry_id, employee_id, effective_date, source, amount FROM ledger ORDER BY entry_id"
     ).rows()
@@ -95,19 +97,19 @@ def test_two_nights_equal_one_night_with_both_files(tmp_path, limits, acme_plan)
     for name, data in files.items():
         (inbox / name).write_bytes(data)
 
-    def run(db: Ledger, names):
+    def run(db: Database, names):
         for n in names:
             process_payroll_file(db, plan_id="acme", plan=acme_plan, path=inbox / n, file_name=n, run_id="r", limits=limits)
 
     names = sorted(files)
-    with Ledger(tmp_path / "one.duckdb") as one, Ledger(tmp_path / "two.duckdb") as two:
+    with Database(tmp_path / "one.duckdb") as one, Database(tmp_path / "two.duckdb") as two:
         run(one, names)
         run(two, names[:2])
         run(two, names[2:])
         run(two, names)  # and a third night re-running everything posts nothing
         assert _ledger_rows(one) == _ledger_rows(two)
         assert two.frame("SELECT count(*) n FROM batches")["n"].item() == 4
-        assert one.run_checks() == [] and two.run_checks() == []
+        assert run_checks(one) == [] and run_checks(two) == []
 
 
 def test_file_rejected_whole_posts_nothing_and_is_recorded(post, ledger):
@@ -141,11 +143,13 @@ def test_a_failed_post_leaves_nothing_behind(post, ledger, monkeypatch):
     def boom(*args, **kwargs):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(Ledger, "_insert_rejections", boom)
-    with pytest.raises(RuntimeError, match="disk full"):
-        post("p1.csv", make_csv([row()]))
-    for table in ("batches", "ledger", "payroll_lines", "ytd_totals", "participants"):
+    monkeypatch.setattr("pipelines.store.payroll.insert_rejections", boom)
+    assert post("p1.csv", make_csv([row()])).status == "failed"
+    for table in ("ledger", "payroll_lines", "ytd_totals", "balance_by_year", "participants"):
         assert ledger.frame(f"SELECT count(*) n FROM {table}")["n"].item() == 0, table
+    # Only the record of the failure is left: a rejected batch and its internal_error rejection, retried next run.
+    assert ledger.frame("SELECT b.status, r.reason_code FROM batches b JOIN rejections r USING (batch_id)").rows() == [
+        ("rejected", "internal_error")]
 
 
 def test_participants_keep_latest_facts_and_only_ssn_last4(post, ledger):
@@ -171,16 +175,18 @@ def test_database_file_is_owner_only(ledger):
 
 def test_invariant_checks_catch_a_planted_violation(post, ledger):
     post("p1.csv", make_csv([row()]))
-    assert ledger.run_checks() == []
-    # Plant a duplicate entry and an orphan: two checks must name them.
-    ledger._exec("INSERT INTO ledger SELECT * FROM ledger LIMIT 1")
-    ledger._exec("INSERT INTO ledger SELECT 'x', plan_id, employee_id, effective_date, plan_year, entry_type, source, "
-                 "amount, 'no-such-batch', line_number FROM ledger LIMIT 1")
-    ledger._exec("INSERT INTO ledger SELECT 'y', plan_id, employee_id, effective_date, plan_year, entry_type, 'roth', "
-                 "-1.00, batch_id, line_number FROM ledger LIMIT 1")
-    failed = {f.check for f in ledger.run_checks()}
+    assert run_checks(ledger) == []
+    # Plant a payroll line posted twice, an entry no batch posted, and a negative balance kept in the state:
+    # each check must name its violation.
+    ledger.execute("INSERT INTO payroll_postings SELECT * FROM payroll_postings LIMIT 1")
+    ledger.execute("INSERT INTO ledger_entries SELECT 'x', plan_id, employee_id, pay_date, plan_year, 'earnings', "
+                   "'rollover', 1.00, 'no-such-batch', NULL FROM payroll_postings LIMIT 1")
+    ledger.execute("INSERT INTO balance_by_year VALUES ('acme', 'E9', 'roth', 2025, -1.00, 1)")
+    ledger.execute("INSERT INTO ledger_entries SELECT 'y', 'acme', 'E9', DATE '2025-01-10', 2025, 'contribution', "
+                   "'match', 1.00, batch_id, NULL FROM batches LIMIT 1")
+    failed = {f.check for f in run_checks(ledger)}
     assert {"ledger_entry_id_unique", "ledger_entry_has_posted_batch", "ytd_totals_match_ledger",
-            "no_negative_balance"} <= failed
+            "no_negative_balance", "balance_by_year_matches_ledger"} <= failed
 
 
 def test_a_late_file_with_an_earlier_pay_date_posts_with_a_notice(post, ledger):
@@ -188,7 +194,7 @@ def test_a_late_file_with_an_earlier_pay_date_posts_with_a_notice(post, ledger):
     result = post("jan.csv", make_csv([row(pay_date="2025-01-10"), row(employee_id="NEW", pay_date="2025-01-10")]))
     assert (result.rows_posted, result.notices) == (2, 1)
     assert ledger.frame("SELECT line_number, employee_id, code FROM notices").rows() == [(2, "E1", "posted_out_of_order")]
-    assert ledger.run_checks() == []
+    assert run_checks(ledger) == []
 
 
 def test_an_unexpected_error_rejects_the_file_posts_nothing_and_is_retried(post, ledger, monkeypatch):
@@ -229,19 +235,19 @@ def test_a_file_rejected_for_its_content_is_recorded_once(post, ledger):
     assert ledger.frame("SELECT count(*) n FROM batches")["n"].item() == 1
 
 
-# -- many files in one transaction (Ledger.group, as the nightly run posts a plan's files) --------------------
-def table_rows(ledger: Ledger) -> dict[str, list[tuple]]:
+# -- many files in one transaction (Database.group, as the nightly run posts a plan's files) --------------------
+def table_rows(ledger: Database) -> dict[str, list[tuple]]:
     """Every table a night writes, sorted, minus wall-clock columns and the run's random id."""
     out = {}
-    for table in ("batches", "ledger", "payroll_lines", "ytd_totals", "participants", "rejections", "notices",
-                  "limit_events", "census_lines", "balance_statements"):
+    for table in ("batches", "ledger", "payroll_lines", "ytd_totals", "balance_by_year", "participants", "rejections",
+                  "notices", "limit_events", "census_lines", "balance_statements"):
         columns = [c for c in ledger.frame(f"SELECT * FROM {table} LIMIT 0").columns
                    if c not in ("started_at", "finished_at", "run_id")]
         out[table] = sorted(ledger.frame(f"SELECT {', '.join(columns)} FROM {table}").rows(), key=repr)
     return out
 
 
-def post_inbox(ledger: Ledger, inbox, plans_dir, grouped: bool) -> list[str]:  # noqa: ANN001
+def post_inbox(ledger: Database, inbox, plans_dir, grouped: bool) -> list[str]:  # noqa: ANN001
     from contextlib import nullcontext
 
     from pipelines.flows import PROCESSORS, discover, load_plans
@@ -270,7 +276,7 @@ def test_a_group_posts_exactly_what_one_transaction_per_file_posts(tmp_path, mon
     # then meet rows the same transaction wrote).
     import shutil
 
-    import pipelines.ledger as ledger_module
+    import pipelines.store.db as db_module
 
     inbox = tmp_path / "INBOX"
     shutil.copytree(REPO / "fixtures/demo/INBOX", inbox)
@@ -279,11 +285,11 @@ def test_a_group_posts_exactly_what_one_transaction_per_file_posts(tmp_path, mon
     results = {}
     for mode, grouped, flush_rows in (("per file", False, None), ("grouped", True, None), ("flushing", True, 500)):
         if flush_rows is not None:
-            monkeypatch.setattr(ledger_module, "STAGE_FLUSH_ROWS", flush_rows)
-        with Ledger(tmp_path / f"{mode}.duckdb") as ledger:
+            monkeypatch.setattr(db_module, "STAGE_FLUSH_ROWS", flush_rows)
+        with Database(tmp_path / f"{mode}.duckdb") as ledger:
             statuses = post_inbox(ledger, inbox, REPO / "fixtures/demo/PLANS", grouped)
             results[mode] = (statuses, table_rows(ledger))
-            assert ledger.run_checks() == []
+            assert run_checks(ledger) == []
     assert results["grouped"] == results["per file"]
     assert results["flushing"] == results["per file"]
     statuses, tables = results["grouped"]
@@ -292,40 +298,40 @@ def test_a_group_posts_exactly_what_one_transaction_per_file_posts(tmp_path, mon
 
 
 def test_a_failure_inside_a_group_rolls_the_whole_group_back(post, ledger, monkeypatch):
-    from pipelines.ledger import GroupAborted
+    from pipelines.store import GroupAborted
 
-    real = Ledger._insert_limit_events
+    import pipelines.store.payroll as payroll_store
+
+    real = payroll_store.insert_limit_events
     calls = []
 
-    def fails_second_time(self, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003
+    def fails_second_time(*args, **kwargs):  # noqa: ANN002, ANN003
         calls.append(1)
         if len(calls) == 2:
             raise RuntimeError("disk full")
-        return real(self, *args, **kwargs)
+        return real(*args, **kwargs)
 
-    monkeypatch.setattr(Ledger, "_insert_limit_events", fails_second_time)
+    monkeypatch.setattr(payroll_store, "insert_limit_events", fails_second_time)
     with pytest.raises(GroupAborted), ledger.group():
         assert post("p1.csv", make_csv([row()])).status == "posted"
         post("p2.csv", make_csv([row(pay_date="2025-01-24")]))
     assert not ledger.grouped
-    for table in ("batches", "ledger", "payroll_lines", "ytd_totals", "participants", "rejections"):
+    for table in ("batches", "ledger", "payroll_lines", "ytd_totals", "balance_by_year", "participants", "rejections"):
         assert ledger.frame(f"SELECT count(*) n FROM {table}")["n"].item() == 0, table
 
 
 def test_a_failed_bulk_insert_at_the_end_of_a_group_rolls_it_all_back(post, ledger, monkeypatch):
-    from pipelines.ledger import GroupAborted
+    from pipelines.store import GroupAborted
 
-    real = Ledger._flush
-
-    def fails_at_the_end(self, reads=None):  # noqa: ANN001
-        if reads is None and self._staged:  # the group's closing flush: every staged table
-            raise RuntimeError("disk full")
-        return real(self, reads)
-
-    monkeypatch.setattr(Ledger, "_flush", fails_at_the_end)
+    # A held notice that breaks a NOT NULL constraint: nothing fails until the group's closing bulk insert.
+    bad_notice = pl.DataFrame({"batch_id": ["b"], "plan_id": ["acme"], "file_name": ["f"], "line_number": [None],
+                               "employee_id": [None], "code": [None], "message": ["m"]},
+                              schema_overrides={"line_number": pl.Int32, "employee_id": pl.Utf8, "code": pl.Utf8})
     with pytest.raises(GroupAborted), ledger.group():
         assert post("p1.csv", make_csv([row()])).status == "posted"
-    for table in ("batches", "ledger", "payroll_lines", "ytd_totals", "participants"):
+        ledger.append("notices", bad_notice)
+        assert ledger.held("notices")  # held, not yet written
+    for table in ("batches", "ledger", "payroll_lines", "ytd_totals", "balance_by_year", "participants", "notices"):
         assert ledger.frame(f"SELECT count(*) n FROM {table}")["n"].item() == 0, table
 
 
@@ -334,7 +340,7 @@ def test_a_failure_inside_a_group_never_carries_the_original_message(post, ledge
     import traceback
 
     import pipelines.payroll_batch as batch_module
-    from pipelines.ledger import GroupAborted
+    from pipelines.store import GroupAborted
 
     def broken(*args, **kwargs):  # noqa: ANN002, ANN003
         raise ValueError("123-45-6789 must never reach the logs")

@@ -8,7 +8,9 @@ import datetime as dt
 import pytest
 
 from conftest import ACME_TOML
-from pipelines.terminations_batch import process_terminations
+from pipelines.store import terminations as terminations_store
+from pipelines.store.checks import run_checks
+from pipelines.derived.terminations import process_terminations
 from schemas.plan import parse_plan_text
 
 GRADED_TOML = ACME_TOML + '[vesting]\nschedule = [0, 0, 20, 40, 60, 80, 100]\nmethod = "elapsed"\n'
@@ -70,7 +72,7 @@ def test_a_leaver_forfeits_the_non_vested_employer_money_once(post_kind, ledger,
     ).rows() == [("acme", 2025, "match", "600.01", 1), ("acme", 2025, "nonelective", "150.00", 1)]
     # The next night finds nothing to do: processed once.
     assert run_terminations(ledger, plan, "2025-03-06") is None
-    assert ledger.run_checks() == []
+    assert run_checks(ledger) == []
 
 
 def test_death_and_normal_retirement_age_keep_everything(post_kind, ledger, plan_with_balances):
@@ -85,7 +87,7 @@ def test_death_and_normal_retirement_age_keep_everything(post_kind, ledger, plan
         ("E2", 10, "100.00", "normal_retirement_age", "0.00"),
     ]
     assert ledger.frame("SELECT count(*) FROM ledger WHERE entry_type = 'forfeiture'").item() == 0
-    assert ledger.run_checks() == []
+    assert run_checks(ledger) == []
 
 
 def test_hours_based_service_from_payroll(post, ledger):
@@ -105,7 +107,7 @@ def test_hours_based_service_from_payroll(post, ledger):
     assert [(y, pct, balance, forfeited) for _, _, y, pct, _, balance, _, forfeited, _ in terminations(ledger)] == [
         (2, "0.00", "120.00", "120.00"),
     ]
-    assert ledger.run_checks() == []
+    assert run_checks(ledger) == []
 
 
 def test_a_changed_or_withdrawn_termination_is_reported_once_not_reprocessed(post_kind, ledger, plan_with_balances):
@@ -137,7 +139,7 @@ def test_a_changed_or_withdrawn_termination_is_reported_once_not_reprocessed(pos
     assert len(terminations(ledger)) == 1
     assert ledger.frame("SELECT count(*) FROM ledger WHERE entry_type = 'forfeiture'").item() == 2
     assert ledger.frame("SELECT count(*) FROM termination_reports").item() == 3
-    assert ledger.run_checks() == []
+    assert run_checks(ledger) == []
 
 
 def test_the_check_catches_a_forfeiture_that_does_not_add_up(post_kind, ledger, plan_with_balances):
@@ -146,8 +148,8 @@ def test_the_check_catches_a_forfeiture_that_does_not_add_up(post_kind, ledger, 
               plan=plan)
     run_terminations(ledger, plan, "2025-03-05")
     # Tamper with the audit row (never done by planadmin) and the invariant check must name it.
-    ledger._exec("UPDATE terminations SET vested_employer_balance = vested_employer_balance + 0.01")
-    failures = {f.check: f.rows for f in ledger.run_checks()}
+    ledger.execute("UPDATE terminations SET vested_employer_balance = vested_employer_balance + 0.01")
+    failures = {f.check: f.rows for f in run_checks(ledger)}
     assert failures["forfeited_plus_vested_is_employer_balance"]["employee_id"].to_list() == ["E1"]
 
 
@@ -182,7 +184,7 @@ def test_a_later_hire_date_in_payroll_ends_a_termination(post, post_kind, ledger
                                  termination_reason="voluntary")]), plan=plan)
     post("p3.csv", make_csv([row(employee_id="E3", hire_date="2025-04-01", pay_date="2025-04-11")]), plan=plan)
     assert ledger.frame("SELECT termination_date::VARCHAR FROM participants WHERE employee_id = 'E3'").item() == "2025-02-28"
-    assert ledger.pending_terminations("acme", dt.date(2025, 6, 15)).height == 0
+    assert terminations_store.pending(ledger, "acme", dt.date(2025, 6, 15)).height == 0
 
 
 def test_a_statement_dated_before_a_forfeiture_is_rejected(post_kind, ledger, plan_with_balances):
@@ -199,7 +201,7 @@ def test_a_statement_dated_before_a_forfeiture_is_rejected(post_kind, ledger, pl
     assert [r[3] for r in result.rejected] == [
         "a statement for this employee_id and source dated on or after this as_of_date, or a forfeiture after it, is "
         "already in the ledger: send a statement dated after them"]
-    assert ledger.run_checks() == []
+    assert run_checks(ledger) == []
 
 
 def test_employer_money_arriving_after_processing_loses_its_non_vested_part(post, post_kind, ledger, plan_with_balances):
@@ -220,7 +222,7 @@ def test_employer_money_arriving_after_processing_loses_its_non_vested_part(post
                                 "processed: its non-vested part, 2400 cents, is forfeited")]
     assert run_terminations(ledger, plan, "2025-03-06") is None  # settled: nothing more
     assert ledger.frame("SELECT sum(amount)::VARCHAR FROM ledger WHERE employee_id = 'E1' AND source = 'match'").item() == "416.00"
-    assert ledger.run_checks() == []  # incl. unique entry ids: two forfeitures of match on one date
+    assert run_checks(ledger) == []  # incl. unique entry ids: two forfeitures of match on one date
 
 
 def test_a_termination_before_the_plans_records_keeps_the_stated_balance(post_kind, ledger, graded):
@@ -236,7 +238,7 @@ def test_a_termination_before_the_plans_records_keeps_the_stated_balance(post_ki
     assert (result.posted_cents, notices(ledger)) == ({}, [
         ("F1", "termination_before_records", "terminated on 2019-02-01, before any money on record here: the prior "
          "recordkeeper's vesting stands and the stated employer balance (30000 cents) is kept, nothing forfeited")])
-    assert ledger.run_checks() == []
+    assert run_checks(ledger) == []
 
 
 def test_hours_vesting_with_no_hours_reported_is_flagged(post_kind, ledger):
@@ -267,7 +269,7 @@ def test_a_leaver_whose_only_money_is_a_final_paycheck_after_the_termination_is_
 
 def test_a_rehire_is_trued_up_for_the_year_they_are_back_but_not_the_year_they_left(post, ledger, limits):
     from conftest import make_csv, row
-    from pipelines.true_up_batch import post_true_up
+    from pipelines.derived.true_up import post_true_up
 
     plan = parse_plan_text(ACME_TOML + '[true_up]\nenabled = true\nrequires_last_day_employment = true\n', "acme.toml")
     post("p1.csv", make_csv([row(pay_date="2024-05-10", termination_date="2024-06-01", termination_reason="voluntary")]),
@@ -300,7 +302,7 @@ def test_a_first_statement_older_than_a_forfeiture_is_taken_and_forfeited_in_par
     assert run_terminations(ledger, plan, "2025-03-10").posted_cents == {"forfeiture match": -60_000}
     # Kept: 40% of 1,040.00 = 416.00.
     assert ledger.frame("SELECT sum(amount)::VARCHAR FROM ledger WHERE source = 'match'").item() == "416.00"
-    assert ledger.run_checks() == []
+    assert run_checks(ledger) == []
 
 
 def test_a_leaver_rehired_and_gone_again_before_any_run_is_left_for_review(post, ledger, graded):

@@ -8,8 +8,9 @@ import datetime as dt
 import polars as pl
 import pytest
 
+from pipelines.store.checks import run_checks
 from pipelines.rules.true_up import ANNUAL_SCHEMA, compute_true_up, is_due
-from pipelines.true_up_batch import post_true_up
+from pipelines.derived.true_up import post_true_up
 from schemas.plan import parse_plan_text
 from tests.conftest import biweekly, make_csv, row
 
@@ -58,7 +59,7 @@ def test_front_loader_gets_the_match_they_missed(post, ledger, limits):
     assert (result.status, result.posted_cents) == ("posted", {"match_true_up": 840_000})
     assert ledger.frame("SELECT effective_date::VARCHAR, plan_year, amount::VARCHAR FROM ledger "
                         "WHERE source = 'match_true_up'").rows() == [("2026-01-31", 2025, "8400.00")]
-    assert ledger.run_checks() == []
+    assert run_checks(ledger) == []
 
 
 def test_rate_change_mid_year(post, ledger, limits):

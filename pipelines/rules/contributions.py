@@ -21,6 +21,7 @@ from __future__ import annotations
 import polars as pl
 
 from pipelines.money import BP_PER_UNIT, div_round_half_up, pct_of
+from schemas.sources import PAYROLL_SOURCES
 from schemas.plan import CatchUpConfig, MatchConfig, NonelectiveConfig, PlanConfig
 
 #: First plan year of the SECURE 2.0 §109 higher catch-up for ages 60-63.
@@ -28,7 +29,8 @@ FIRST_AGE_60_63_YEAR = 2025
 CATCH_UP_MIN_AGE = 50
 
 DEFERRAL_SOURCES = ("pretax", "roth", "pretax_catchup", "roth_catchup")
-LEDGER_SOURCES = (*DEFERRAL_SOURCES, "match", "nonelective", "loan_repayment")
+#: What a payroll line posts, one amount each (the seed sql/seeds/money_sources.csv: sources payroll posts).
+LEDGER_SOURCES = PAYROLL_SOURCES
 #: 415(c) reductions take employer money first, then deferrals (Roth before pre-tax: the last filled first).
 REDUCTION_ORDER = ("match", "nonelective", "roth", "pretax")
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 import polars as pl
 
 from pipelines.money import BP_PER_UNIT, pct_of
-from schemas.fields import EMPLOYER_SOURCES
+from schemas.sources import EMPLOYER_SOURCES
 from schemas.payroll import age_at
 from schemas.plan import VestingConfig
 

@@ -1,15 +1,11 @@
 -- Annual additions (regular deferrals, match, true-up, nonelective; catch-up excluded) never exceed the lesser
 -- of the year's 415(c) limit and 100% of the year's plan compensation, per person and plan.
 WITH additions AS (
-    SELECT plan_id, employee_id, plan_year, sum(amount) AS annual_additions
-    FROM ledger
-    SEMI JOIN check_years USING (plan_id, plan_year)
-    WHERE entry_type = 'contribution' AND source IN ('pretax', 'roth', 'match', 'match_true_up', 'nonelective')
-    GROUP BY ALL
+    SELECT * FROM contributions_by_person_year SEMI JOIN check_years USING (plan_id, plan_year)
 ),
 compensation AS (
     SELECT plan_id, employee_id, plan_year, sum(plan_compensation) AS plan_compensation
-    FROM payroll_lines
+    FROM payroll_postings
     SEMI JOIN check_years USING (plan_id, plan_year)
     GROUP BY ALL
 )

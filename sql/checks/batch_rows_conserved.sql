@@ -2,7 +2,7 @@
 -- posts payroll_lines, a census batch census_lines, a balances batch balance_statements, a true-up batch
 -- true_ups rows, a terminations batch terminations rows.
 WITH posted AS (
-    SELECT batch_id, count(*) AS n FROM payroll_lines GROUP BY batch_id
+    SELECT batch_id, count(*) AS n FROM payroll_postings GROUP BY batch_id
     UNION ALL
     SELECT batch_id, count(*) AS n FROM census_lines GROUP BY batch_id
     UNION ALL

@@ -1,14 +1,11 @@
 -- Catch-up deferrals never exceed the catch-up room the rules gave that person and year.
 WITH catch_up AS (
-    SELECT plan_id, employee_id, plan_year, sum(amount) AS catch_up_deferral
-    FROM ledger
-    SEMI JOIN check_years USING (plan_id, plan_year)
-    WHERE entry_type = 'contribution' AND source IN ('pretax_catchup', 'roth_catchup')
-    GROUP BY ALL
+    SELECT * FROM contributions_by_person_year SEMI JOIN check_years USING (plan_id, plan_year)
+    WHERE catch_up_deferral <> 0
 ),
 room AS (
     SELECT plan_id, employee_id, plan_year, max(catch_up_limit) AS catch_up_limit
-    FROM payroll_lines
+    FROM payroll_postings
     SEMI JOIN check_years USING (plan_id, plan_year)
     GROUP BY ALL
 )

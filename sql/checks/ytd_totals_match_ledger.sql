@@ -1,23 +1,12 @@
 -- The year-to-date state the rules read must equal what the ledger and payroll lines say.
 WITH from_ledger AS (
-    SELECT plan_id, employee_id, plan_year,
-           coalesce(sum(amount) FILTER (WHERE source IN ('pretax', 'roth')), 0) AS regular_deferral,
-           coalesce(sum(amount) FILTER (WHERE source IN ('pretax_catchup', 'roth_catchup')), 0) AS catch_up_deferral,
-           coalesce(sum(amount) FILTER (WHERE source = 'match'), 0) AS employer_match,
-           coalesce(sum(amount) FILTER (WHERE source = 'nonelective'), 0) AS nonelective,
-           coalesce(sum(amount) FILTER (WHERE source = 'match_true_up'), 0) AS match_true_up,
-           coalesce(sum(amount) FILTER (WHERE source IN ('pretax', 'roth', 'match', 'match_true_up', 'nonelective')), 0)
-               AS annual_additions
-    FROM ledger
-    SEMI JOIN check_years USING (plan_id, plan_year)
-    WHERE entry_type = 'contribution'
-    GROUP BY ALL
+    SELECT * FROM contributions_by_person_year SEMI JOIN check_years USING (plan_id, plan_year)
 ),
 cut_by_415c AS (
     SELECT plan_id, employee_id, plan_year, sum(amount) AS regular_cut
     FROM limit_events
     SEMI JOIN check_years USING (plan_id, plan_year)
-    WHERE limit_name = '415c' AND source IN ('pretax', 'roth')
+    WHERE limit_name = '415c' AND source IN (SELECT source FROM money_sources WHERE counts_402g)
     GROUP BY ALL
 ),
 from_lines AS (
@@ -26,19 +15,19 @@ from_lines AS (
            sum(gross_pay) AS gross_pay,
            coalesce(sum(hours_worked), 0) AS hours_worked,
            max(pay_date) AS last_pay_date
-    FROM payroll_lines
+    FROM payroll_postings
     SEMI JOIN check_years USING (plan_id, plan_year)
     GROUP BY ALL
 ),
 expected AS (
     SELECT plan_id, employee_id, plan_year,
-           CAST(coalesce(l.regular_deferral, 0) AS DECIMAL(18, 2)) AS regular_deferral,
+           coalesce(l.regular_deferral, 0) AS regular_deferral,
            CAST(coalesce(l.regular_deferral, 0) + coalesce(c.regular_cut, 0) AS DECIMAL(18, 2)) AS regular_room_used,
-           CAST(coalesce(l.catch_up_deferral, 0) AS DECIMAL(18, 2)) AS catch_up_deferral,
-           CAST(coalesce(l.employer_match, 0) AS DECIMAL(18, 2)) AS employer_match,
-           CAST(coalesce(l.nonelective, 0) AS DECIMAL(18, 2)) AS nonelective,
-           CAST(coalesce(l.match_true_up, 0) AS DECIMAL(18, 2)) AS match_true_up,
-           CAST(coalesce(l.annual_additions, 0) AS DECIMAL(18, 2)) AS annual_additions,
+           coalesce(l.catch_up_deferral, 0) AS catch_up_deferral,
+           coalesce(l.employer_match, 0) AS employer_match,
+           coalesce(l.nonelective, 0) AS nonelective,
+           coalesce(l.match_true_up, 0) AS match_true_up,
+           coalesce(l.annual_additions, 0) AS annual_additions,
            CAST(p.plan_compensation AS DECIMAL(18, 2)) AS plan_compensation,
            CAST(p.gross_pay AS DECIMAL(18, 2)) AS gross_pay,
            CAST(p.hours_worked AS DECIMAL(12, 2)) AS hours_worked,

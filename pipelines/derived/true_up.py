@@ -1,5 +1,6 @@
-"""Post a plan year's match true-up: the people not yet trued up, computed by the pure rule, posted in one
-transaction as a batch of kind ``true_up``. Running it again posts nothing: each person and year is done once.
+"""The year-end match true-up as a derived step: every plan year whose true-up is due by the run's as-of date,
+for the people not yet trued up, computed by the pure rule and posted in one transaction as a batch of kind
+``true_up``. Running it again posts nothing: each person and year is done once.
 """
 
 from __future__ import annotations
@@ -9,25 +10,25 @@ from datetime import date
 
 import polars as pl
 
-from pipelines.ledger import BatchRecord, Ledger
 from pipelines.file_batch import FileResult, now
-from pipelines.rules.true_up import compute_true_up
+from pipelines.rules.true_up import compute_true_up, is_due
+from pipelines.store import BatchRecord, Database, runs, true_ups
 from schemas.plan import PlanConfig
 
 FILE_KIND = "true_up"
 
 
 def post_true_up(
-    ledger: Ledger, *, plan_id: str, plan: PlanConfig, plan_year: int, as_of: date, run_id: str, limits: pl.DataFrame
+    db: Database, *, plan_id: str, plan: PlanConfig, plan_year: int, as_of: date, run_id: str, limits: pl.DataFrame
 ) -> FileResult:
     """Compute and post the ``plan_year`` true-up for everyone not yet trued up; effective on ``as_of``."""
     started = now()
     name = f"{plan_id}/true-up/{plan_year}"
-    annual = ledger.true_up_candidates(plan_id, plan_year)
+    annual = true_ups.candidates(db, plan_id, plan_year)
     if annual.height == 0:
         return FileResult(plan_id, name, "skipped", None, error=f"the {plan_year} true-up was already posted")
     results = compute_true_up(annual, limits, plan)
-    batch_id = f"{plan_id}-true-up-{plan_year}-{ledger.count_batches(plan_id, name) + 1}"
+    batch_id = f"{plan_id}-true-up-{plan_year}-{runs.count_batches(db, plan_id, name) + 1}"
     entries = results.filter(pl.col("true_up_cents") > 0).select(
         "employee_id",
         pl.lit(as_of, pl.Date).alias("effective_date"),
@@ -50,7 +51,19 @@ def post_true_up(
         batch_id, run_id, plan_id, FILE_KIND, name, hashlib.sha256(batch_id.encode()).hexdigest(),
         results.height, results.height, 0, 0, "posted", None, started, now(),
     )
-    ledger.post_true_up(record, results, entries, events, as_of)
+    with db.transaction():
+        true_ups.post_true_up(db, record, results, entries, events, as_of)
     posted = int(entries["amount_cents"].sum()) if entries.height else 0
     return FileResult(plan_id, name, "posted", batch_id, results.height, results.height, 0, None,
                       {"match_true_up": posted} if posted else {})
+
+
+def post_due_true_ups(
+    db: Database, plan: PlanConfig, *, as_of: date, run_id: str, limits: pl.DataFrame
+) -> list[FileResult]:
+    """The derived step: every plan year whose true-up is due by ``as_of`` and not yet done for everyone."""
+    return [
+        post_true_up(db, plan_id=plan.plan_id, plan=plan, plan_year=year, as_of=as_of, run_id=run_id, limits=limits)
+        for year in true_ups.pending_years(db, plan.plan_id)
+        if is_due(plan, year, as_of)
+    ]

@@ -1,6 +1,9 @@
--- Audit record of every accepted payroll row: what the employer sent and what the rules made of it. Later
--- rules (true-up, prior-year FICA wages, hours-based vesting) read it; it is append only like the ledger.
-CREATE TABLE IF NOT EXISTS payroll_lines (
+-- One row per accepted payroll line: what the employer sent, what the rules made of it, and the amounts it
+-- posted, one column per money source (zero when none). Append only, like the ledger: the `ledger` view
+-- unpivots the non-zero amounts into entries (contribution, or loan_repayment for a loan repayment), and the
+-- `payroll_lines` view shows the line without them. One row per (plan_id, employee_id, pay_date), proven by
+-- sql/checks/ledger_entry_id_unique.sql. Written once per line: this is the ledger's high-volume table.
+CREATE TABLE IF NOT EXISTS payroll_postings (
     plan_id                 VARCHAR NOT NULL,
     employee_id             VARCHAR NOT NULL,
     pay_date                DATE NOT NULL,
@@ -22,5 +25,13 @@ CREATE TABLE IF NOT EXISTS payroll_lines (
     is_roth_catch_up_only   BOOLEAN NOT NULL,
     hours_worked            DECIMAL(9, 2),
     prior_year_fica_wages   DECIMAL(18, 2),
-    ownership_pct           DECIMAL(5, 2)
+    ownership_pct           DECIMAL(5, 2),
+    -- what the line posted, per money source (sql/seeds/money_sources.csv)
+    pretax                  DECIMAL(18, 2) NOT NULL,
+    roth                    DECIMAL(18, 2) NOT NULL,
+    pretax_catchup          DECIMAL(18, 2) NOT NULL,
+    roth_catchup            DECIMAL(18, 2) NOT NULL,
+    "match"                 DECIMAL(18, 2) NOT NULL,
+    nonelective             DECIMAL(18, 2) NOT NULL,
+    loan_repayment          DECIMAL(18, 2) NOT NULL
 );

@@ -1,4 +1,4 @@
-"""Vesting on termination, run by the nightly flow after a plan's files: process every termination dated on or
+"""Vesting on termination, a derived step run by the nightly flow after a plan's files: process every termination dated on or
 before the run's as-of date that was not processed yet, and report processed terminations the facts no longer
 agree with.
 
@@ -19,9 +19,10 @@ from datetime import date
 import polars as pl
 
 from pipelines.file_batch import FileResult, now
-from pipelines.ledger import BatchRecord, Ledger
+from pipelines.store import BatchRecord, Database, balances, runs, terminations
 from pipelines.rules.vesting import compute_forfeitures, forfeiture_top_ups
 from schemas.plan import PlanConfig
+from schemas.reasons import NoticeCode
 
 FILE_KIND = "terminations"
 
@@ -35,7 +36,8 @@ def change_notices(changes: pl.DataFrame) -> pl.DataFrame:
     return changes.select(
         pl.lit(None, pl.Int32).alias("line_number"),
         "employee_id",
-        pl.when(withdrawn).then(pl.lit("termination_withdrawn")).otherwise(pl.lit("termination_changed")).alias("code"),
+        pl.when(withdrawn).then(pl.lit(NoticeCode.TERMINATION_WITHDRAWN.value))
+        .otherwise(pl.lit(NoticeCode.TERMINATION_CHANGED.value)).alias("code"),
         pl.when(withdrawn)
         .then(pl.format("{}; the participant no longer has a termination in force (rehired, or it was sent in "
                         "error): it is not reversed or restored automatically", processed))
@@ -50,7 +52,7 @@ def rehired(rows: pl.DataFrame) -> pl.DataFrame:
     return rows.filter(pl.col("vesting_basis") == "hire_date_changed").select(
         pl.lit(None, pl.Int32).alias("line_number"),
         "employee_id",
-        pl.lit("termination_after_rehire").alias("code"),
+        pl.lit(NoticeCode.TERMINATION_AFTER_REHIRE.value).alias("code"),
         pl.format(
             "terminated on {} with a hire date later than the first one reported (a rehire, or a corrected date): "
             "service before it and breaks in service need a decision, so nothing was forfeited ({} cents of "
@@ -66,7 +68,7 @@ def processing_notices(rows: pl.DataFrame, hours: pl.DataFrame, method: str) -> 
     before_records = rows.filter(pl.col("vesting_basis") == "prior_recordkeeper").select(
         pl.lit(None, pl.Int32).alias("line_number"),
         "employee_id",
-        pl.lit("termination_before_records").alias("code"),
+        pl.lit(NoticeCode.TERMINATION_BEFORE_RECORDS.value).alias("code"),
         pl.format(
             "terminated on {}, before any money on record here: the prior recordkeeper's vesting stands and the "
             "stated employer balance ({} cents) is kept, nothing forfeited",
@@ -81,7 +83,7 @@ def processing_notices(rows: pl.DataFrame, hours: pl.DataFrame, method: str) -> 
     ).select(
         pl.lit(None, pl.Int32).alias("line_number"),
         "employee_id",
-        pl.lit("no_hours_reported").alias("code"),
+        pl.lit(NoticeCode.NO_HOURS_REPORTED.value).alias("code"),
         pl.format(
             "vesting service is counted from payroll hours, and none were reported for this person: {} years "
             "(prior service only) gave {} basis points vested", pl.col("years_of_service"), pl.col("vested_bp"),
@@ -95,7 +97,7 @@ def top_up_notices(top_ups: pl.DataFrame, forfeitable: pl.DataFrame) -> pl.DataF
     return top_ups.join(forfeitable, on=["employee_id", "source"], how="left").select(
         pl.lit(None, pl.Int32).alias("line_number"),
         "employee_id",
-        pl.lit("forfeiture_added").alias("code"),
+        pl.lit(NoticeCode.FORFEITURE_ADDED.value).alias("code"),
         pl.format(
             "{} money posted after the termination on {} was processed: its non-vested part, {} cents, is forfeited",
             pl.col("source"), pl.col("termination_date"), 0 - pl.col("amount_cents"),
@@ -103,35 +105,44 @@ def top_up_notices(top_ups: pl.DataFrame, forfeitable: pl.DataFrame) -> pl.DataF
     )
 
 
-def process_terminations(ledger: Ledger, *, plan: PlanConfig, as_of: date, run_id: str) -> FileResult | None:
+def process_terminations(db: Database, *, plan: PlanConfig, as_of: date, run_id: str) -> FileResult | None:
     """Process the plan's pending terminations, forfeit the non-vested part of employer money that reached
     processed ones since, and report changed ones; None when there is nothing to do."""
     started = now()
     plan_id = plan.plan_id
-    pending = ledger.pending_terminations(plan_id, as_of)
-    changes = ledger.termination_changes(plan_id)
-    forfeitable = ledger.forfeitable_since_processing(plan_id)
+    pending = terminations.pending(db, plan_id, as_of)
+    changes = terminations.changes(db, plan_id)
+    forfeitable = terminations.forfeitable_since_processing(db, plan_id)
     top_ups = forfeiture_top_ups(forfeitable)
     if pending.height == 0 and changes.height == 0 and top_ups.height == 0:
         return None
     ids = pending["employee_id"]
-    hours = ledger.hours_by_year(plan_id, ids)
-    rows, new_entries = compute_forfeitures(pending, hours, ledger.employer_balances(plan_id, ids), plan.vesting)
+    hours = terminations.hours_by_year(db, plan_id, ids)
+    rows, new_entries = compute_forfeitures(pending, hours, balances.employer_balances(db, plan_id, ids), plan.vesting)
     entries = pl.concat([new_entries, top_ups]).sort("employee_id", "source")
     notices = pl.concat([
         processing_notices(rows, hours, plan.vesting.method), change_notices(changes),
         top_up_notices(top_ups, forfeitable),
     ])
     name = f"{plan_id}/terminations/{as_of}"
-    batch_id = f"{plan_id}-terminations-{as_of}-{ledger.count_batches(plan_id, name) + 1}"
+    batch_id = f"{plan_id}-terminations-{as_of}-{runs.count_batches(db, plan_id, name) + 1}"
     record = BatchRecord(
         batch_id, run_id, plan_id, FILE_KIND, name, hashlib.sha256(batch_id.encode()).hexdigest(),
         rows.height, rows.height, 0, 0, "posted", None, started, now(),
     )
-    ledger.post_terminations(record, rows, entries, changes, notices, as_of)
+    with db.transaction():
+        terminations.post_terminations(db, record, rows, entries, changes, notices, as_of)
     totals = dict(
         entries.with_columns(pl.format("forfeiture {}", "source").alias("what"))
         .group_by("what").agg(pl.col("amount_cents").sum()).sort("what").iter_rows()
     )
     return FileResult(plan_id, name, "posted", batch_id, rows.height, rows.height, 0, None, totals,
                       notices=notices.height)
+
+
+def terminations_step(
+    db: Database, plan: PlanConfig, *, as_of: date, run_id: str, limits: pl.DataFrame
+) -> list[FileResult]:
+    """The derived step: :func:`process_terminations`, as a list (empty when there was nothing to do)."""
+    result = process_terminations(db, plan=plan, as_of=as_of, run_id=run_id)
+    return [] if result is None else [result]

@@ -1,0 +1,36 @@
+"""Derived steps: what depends on a whole plan as of the run's date rather than on one file (true-ups due,
+terminations), recomputed from the store every night so a re-run after a crash finds exactly what is still
+to do. Each is a :data:`Step`, listed in :data:`STEPS` in the order the nightly flow runs them after a
+plan's files; adding one (RMD notices next) is one function and one line here.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Protocol
+
+import polars as pl
+
+from pipelines.derived.terminations import terminations_step
+from pipelines.derived.true_up import post_due_true_ups
+from pipelines.file_batch import FileResult
+from pipelines.store import Database
+from schemas.plan import PlanConfig
+
+
+class Step(Protocol):
+    """One derived step for one plan: post what is due by ``as_of`` (each result a batch, in its own
+    transaction) and say what happened; nothing when nothing is due."""
+
+    __name__: str
+
+    def __call__(
+        self, db: Database, plan: PlanConfig, *, as_of: date, run_id: str, limits: pl.DataFrame
+    ) -> list[FileResult]: ...
+
+
+#: (name, step) in the order they run: the true-up first, so a leaver's year-end match is vested with the rest.
+STEPS: tuple[tuple[str, Step], ...] = (
+    ("true-ups", post_due_true_ups),
+    ("terminations", terminations_step),
+)

@@ -1,0 +1,29 @@
+"""Census files: each accepted row kept in ``census_lines``, and the facts merged into ``participants``."""
+
+from __future__ import annotations
+
+import polars as pl
+
+from pipelines.store import participants
+from pipelines.store.convert import dec
+from pipelines.store.db import Database
+from pipelines.store.participants import ParticipantUpdates
+from pipelines.store.runs import BatchRecord, insert_batch, insert_rejections
+
+
+def post_census(
+    db: Database, b: BatchRecord, rows: pl.DataFrame, updates: ParticipantUpdates, rejections: pl.DataFrame
+) -> None:
+    """A census file's accepted rows (participant columns, ``ownership_bp``, ``facts_as_of``, ``line_number``)
+    into ``census_lines`` and ``participants``, with its batch and rejections."""
+    lines = rows.with_columns(
+        pl.lit(b.plan_id).alias("plan_id"),
+        pl.lit(b.batch_id).alias("batch_id"),
+        pl.col("line_number").cast(pl.Int32),
+        dec("ownership_bp", 5).alias("ownership_pct"),
+    ).drop("ownership_bp")
+    facts = lines.sort("line_number").drop("plan_id", "batch_id", "line_number")
+    insert_batch(db, b)
+    db.append("census_lines", lines)
+    participants.upsert(db, b, facts, updates)
+    insert_rejections(db, b, rejections)

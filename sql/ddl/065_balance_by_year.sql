@@ -1,0 +1,13 @@
+-- Derived state: the net change of each person's balance per plan, source and calendar year of the entries'
+-- effective dates, kept in the same transaction as the entries (like ytd_totals), so a balance at a year-end
+-- or now is a sum over a person's few rows instead of over history (see the year_end_balances view).
+-- sql/checks/balance_by_year_matches_ledger.sql proves it equals the ledger.
+CREATE TABLE IF NOT EXISTS balance_by_year (
+    plan_id      VARCHAR NOT NULL,
+    employee_id  VARCHAR NOT NULL,
+    source       VARCHAR NOT NULL,
+    year         INTEGER NOT NULL,
+    net_change   DECIMAL(18, 2) NOT NULL,
+    entries      BIGINT NOT NULL,
+    PRIMARY KEY (plan_id, employee_id, source, year)
+);
