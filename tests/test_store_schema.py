@@ -178,3 +178,71 @@ def test_only_the_store_imports_duckdb():
     importers = [p.relative_to(REPO).as_posix() for p in sorted((REPO / "pipelines").rglob("*.py"))
                  if "import duckdb" in p.read_text() and "store" not in p.parts]
     assert importers == []
+
+
+# -- the code lists, the balance state and the write-ahead log -----------------------------------------------
+def test_money_sources_are_one_list_for_python_and_sql(ledger):
+    from schemas.sources import MONEY_SOURCES, PAYROLL_SOURCES
+
+    in_sql = {r[0]: r[1:] for r in ledger.frame(
+        "SELECT source, owner, counts_402g, counts_415c, from_payroll FROM money_sources").rows()}
+    assert in_sql == {s: (m.owner, m.counts_402g, m.counts_415c, m.from_payroll) for s, m in MONEY_SOURCES.items()}
+    columns = ledger.frame("SELECT * FROM payroll_postings LIMIT 0").columns
+    assert set(PAYROLL_SOURCES) <= set(columns)  # one amount column per source payroll posts
+
+
+def test_a_loan_repayment_is_its_own_entry_type_and_no_contribution(post, ledger):
+    from conftest import make_csv, row
+
+    # $1,000 pay at 5% pre-tax: $50.00 deferred; match 100% of the first 3% ($30) + 50% of the next 2% ($10) =
+    # $40.00; a $25.50 loan repayment passes through as money returning to the account.
+    columns = ("employee_id", "date_of_birth", "hire_date", "pay_date", "gross_pay", "pretax_deferral_pct",
+               "loan_repayment")
+    post("p1.csv", make_csv([row(loan_repayment="25.50")], columns))
+    assert ledger.frame("SELECT entry_type, source, amount::VARCHAR FROM ledger ORDER BY source").rows() == [
+        ("loan_repayment", "loan_repayment", "25.50"), ("contribution", "match", "40.00"),
+        ("contribution", "pretax", "50.00")]
+    # Contributions per person-year count the deferral and the match, not the repayment: 50.00 + 40.00 = 90.00.
+    assert ledger.frame("SELECT regular_deferral::VARCHAR, employer_match::VARCHAR, annual_additions::VARCHAR "
+                        "FROM contributions_by_person_year").row(0) == ("50.00", "40.00", "90.00")
+    # The balance state holds all three sources for 2025: 25.50, 40.00 and 50.00, one entry each.
+    assert ledger.frame("SELECT source, net_change::VARCHAR, entries FROM balance_by_year ORDER BY source").rows() == [
+        ("loan_repayment", "25.50", 1), ("match", "40.00", 1), ("pretax", "50.00", 1)]
+    assert run_checks(ledger) == []
+
+
+def test_year_end_balances_run_the_state_forward(post, post_kind, ledger):
+    from conftest import make_csv, row
+
+    post_kind("census", "c.csv", "employee_id,date_of_birth,hire_date\nE1,1980-06-15,2020-01-01\n", as_of="2025-01-02")
+    post_kind("balances", "b.csv", "employee_id,as_of_date,source,balance\nE1,2024-12-31,pretax,1000.00\n",
+              as_of="2025-01-02")
+    post("p1.csv", make_csv([row(pay_date="2025-01-10")]))  # $1,000 pay at 5%: $50.00 pre-tax
+    # End of 2024: the opening balance, 1000.00; end of 2025: 1000.00 + 50.00 = 1050.00.
+    assert ledger.frame("SELECT year, balance::VARCHAR FROM year_end_balances WHERE source = 'pretax' "
+                        "ORDER BY year").rows() == [(2024, "1000.00"), (2025, "1050.00")]
+
+
+def test_the_checks_hold_notices_and_sources_to_their_code_lists(post, ledger):
+    from conftest import make_csv, row
+
+    post("p1.csv", make_csv([row()]))
+    ledger.execute("INSERT INTO notices VALUES ('b', 'acme', 'f', NULL, 'E1', 'no_such_code', 'm')")
+    ledger.execute("INSERT INTO ledger_entries SELECT 'z', 'acme', 'E1', DATE '2025-01-10', 2025, 'earnings', "
+                   "'no_such_source', 0.01, batch_id, NULL FROM batches LIMIT 1")
+    failed = {f.check: f.rows for f in run_checks(ledger)}
+    assert failed["notice_code_accepted"]["code"].to_list() == ["no_such_code"]
+    assert failed["ledger_source_accepted"]["source"].to_list() == ["no_such_source"]
+
+
+def test_after_a_run_the_database_file_alone_holds_everything(tmp_path):
+    # A backup copies planadmin.duckdb: the write-ahead log must have been checkpointed into it on close.
+    path = tmp_path / "w.duckdb"
+    with Database(path) as db:
+        db.execute("INSERT INTO runs VALUES ('r1', DATE '2025-01-01', now()::TIMESTAMP, NULL, 'running')")
+    wal = Path(f"{path}.wal")
+    assert not wal.exists() or wal.stat().st_size == 0
+    copy = tmp_path / "backup.duckdb"
+    copy.write_bytes(path.read_bytes())
+    with Database(copy, read_only=True) as db:
+        assert db.frame("SELECT run_id FROM runs").rows() == [("r1",)]

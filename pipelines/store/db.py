@@ -39,9 +39,6 @@ STAGED = (
 STAGE_FLUSH_ROWS = 2_000_000
 #: The schema 1 of planadmin before versions were recorded: it had a `ledger` table.
 LEGACY_VERSION = 1
-#: A write-ahead log larger than this is checkpointed when a read-write connection closes; a smaller one is
-#: left for a later run (DuckDB replays it on open), since a checkpoint's cost grows with the database.
-CHECKPOINT_WAL_BYTES = 64 * 1024 * 1024
 
 
 class DatabaseBusyError(RuntimeError):
@@ -163,19 +160,14 @@ class Database:
 
     # -- lifetime -------------------------------------------------------------------------------------------
     def close(self) -> None:
-        """Close (twice is harmless). A read-write connection checkpoints only a large write-ahead log."""
+        """Close (twice is harmless). DuckDB checkpoints the write-ahead log into the file as a read-write
+        connection closes: the database file alone then holds everything, so a copy or backup of it is whole.
+        (Leaving a small log for the next run was measured and rejected: a copy of the file without its log
+        silently lacks the last runs, and a stale log beside a restored file stops the next open.)"""
         # Drop the connection object too: Prefect may keep task parameters (this object) alive until exit.
         con = self.__dict__.pop("con", None)
-        if con is None:
-            return
-        if not self.read_only:
-            wal = Path(f"{self.path}.wal")
-            with suppress(duckdb.Error):
-                if wal.exists() and wal.stat().st_size > CHECKPOINT_WAL_BYTES:
-                    con.execute("CHECKPOINT")
-                else:
-                    con.execute("PRAGMA disable_checkpoint_on_shutdown")
-        con.close()
+        if con is not None:
+            con.close()
 
     def __enter__(self) -> Database:
         return self
