@@ -114,7 +114,7 @@ def run(
         raise typer.Exit(EXIT_USAGE)
 
     # Prefect is imported only once the arguments are known to be good: it is slow to import.
-    from pipelines.flows import discover, load_plans, nightly
+    from pipelines.flows import discover, load_plans, nightly, one_shot
 
     try:
         load_plans(discover(inbox, plans), plans)
@@ -123,7 +123,8 @@ def run(
         err.print(f"configuration error: {exc}")
         raise typer.Exit(EXIT_USAGE) from None
     try:
-        report = nightly(inbox=inbox.resolve(), plans_dir=plans.resolve(), db_path=db.resolve(), as_of=run_date)
+        with one_shot():
+            report = nightly(inbox=inbox.resolve(), plans_dir=plans.resolve(), db_path=db.resolve(), as_of=run_date)
     except DatabaseBusyError as exc:
         err.print(str(exc))
         raise typer.Exit(EXIT_FAILED) from None
@@ -165,10 +166,11 @@ def true_up_command(
     if not db.is_file():
         err.print(f"--db: {db} does not exist")
         raise typer.Exit(EXIT_USAGE)
-    from pipelines.flows import true_up
+    from pipelines.flows import one_shot, true_up
 
     try:
-        report = true_up(plan_file=plan_file.resolve(), plan_year=year, db_path=db.resolve(), as_of=run_date)
+        with one_shot():
+            report = true_up(plan_file=plan_file.resolve(), plan_year=year, db_path=db.resolve(), as_of=run_date)
     except DatabaseBusyError as exc:
         err.print(str(exc))
         raise typer.Exit(EXIT_FAILED) from None

@@ -10,6 +10,8 @@ invariant checks in ``sql/checks/``. Logs carry counts and file names only, neve
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -17,6 +19,7 @@ from pathlib import Path
 import polars as pl
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
+from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
 
 from pipelines.balances_batch import process_balances_file
 from pipelines.census_batch import process_census_file
@@ -207,3 +210,13 @@ def nightly(inbox: Path, plans_dir: Path, db_path: Path, as_of: date) -> RunRepo
     for failure in report.check_failures:
         logger.error("invariant check %s failed for %d rows", failure.check, failure.rows.height)
     return report
+
+
+@contextmanager
+def one_shot() -> Iterator[None]:
+    """Settings for a flow run that is its own process (``planadmin run``, ``planadmin true-up``): no flow
+    heartbeats. Heartbeats let a Prefect server notice a served deployment's run that crashed; a one-shot
+    command's exit code already says so, and at the end of every flow run Prefect waits for the heartbeat
+    thread's one-second sleep (measured: an empty flow run takes 1.09 s with heartbeats, 0.10 s without)."""
+    with temporary_settings(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}):
+        yield

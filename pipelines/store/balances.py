@@ -19,7 +19,9 @@ _KEY = ["plan_id", "employee_id", "source", "year"]
 
 def _fold_changes(rows: pl.DataFrame) -> pl.DataFrame:
     """One row per (plan, person, source, year), as the upsert would fold them row by row."""
-    return rows.group_by(_KEY, maintain_order=True).agg(pl.col("net_change").sum(), pl.col("entries").sum())
+    return rows.group_by(_KEY, maintain_order=True).agg(
+        pl.col("net_change").sum(), pl.col("entries").sum(), pl.col("first_effective_date").min()
+    )
 
 
 def add_balance_changes(db: Database, plan_id: str, amounts: pl.DataFrame) -> None:
@@ -28,9 +30,10 @@ def add_balance_changes(db: Database, plan_id: str, amounts: pl.DataFrame) -> No
     changes = (
         amounts.filter(pl.col("amount_cents") != 0)
         .group_by("employee_id", "source", pl.col("effective_date").dt.year().cast(pl.Int32).alias("year"))
-        .agg(pl.col("amount_cents").sum().alias("net_cents"), pl.len().cast(pl.Int64).alias("entries"))
+        .agg(pl.col("amount_cents").sum().alias("net_cents"), pl.len().cast(pl.Int64).alias("entries"),
+             pl.col("effective_date").min().alias("first_effective_date"))
         .select(pl.lit(plan_id).alias("plan_id"), "employee_id", "source", "year",
-                dec("net_cents").alias("net_change"), "entries")
+                dec("net_cents").alias("net_change"), "entries", "first_effective_date")
     )
     db.write("balances/add_changes", changes, combine=_fold_changes)
 

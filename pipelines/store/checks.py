@@ -28,6 +28,7 @@ def run_checks(db: Database, run_id: str | None = None) -> list[CheckFailure]:
     scoped = run_id is not None
     if scoped:
         db.run("runs/check_years", {"run_id": run_id})
+    db.run("runs/check_contributions")
     try:
         failures = []
         for check in sorted(CHECKS_DIR.glob("*.sql")):
@@ -36,5 +37,6 @@ def run_checks(db: Database, run_id: str | None = None) -> list[CheckFailure]:
                 failures.append(CheckFailure(check.stem, rows))
         return failures
     finally:
+        db.execute("DROP TABLE IF EXISTS temp.main.contributions_by_person_year")
         if scoped:
             db.execute("DROP TABLE IF EXISTS temp.main.check_years")

@@ -37,6 +37,9 @@ STAGED = (
 )
 #: Held rows that trigger a flush inside a group, so memory stays bounded however many files a night holds.
 STAGE_FLUSH_ROWS = 2_000_000
+#: Write-ahead log size at which DuckDB checkpoints during a run (measured on a 97,000-row night: a 16 MB
+#: threshold checkpointed once mid-run and again at close; 256 MB leaves only the one at close).
+CHECKPOINT_THRESHOLD = "256MB"
 #: The schema 1 of planadmin before versions were recorded: it had a `ledger` table.
 LEGACY_VERSION = 1
 
@@ -146,6 +149,11 @@ class Database:
             os.umask(old_umask)
         if is_new and not read_only:
             os.chmod(self.path, 0o600)
+        if not read_only:
+            # DuckDB checkpoints when its write-ahead log passes this size (default 16 MB) and when the
+            # connection closes. A night's few commits then pay one checkpoint, at close, instead of one more
+            # mid-run; the bound keeps what a full year holds in memory before checkpointing small.
+            self.con.execute(f"SET checkpoint_threshold = '{CHECKPOINT_THRESHOLD}'")
         self._held: dict[str, _Held] = {}
         self._held_rows = 0
         self._grouped = False

@@ -1,7 +1,7 @@
 -- Annual additions (regular deferrals, match, true-up, nonelective; catch-up excluded) never exceed the lesser
 -- of the year's 415(c) limit and 100% of the year's plan compensation, per person and plan.
 WITH additions AS (
-    SELECT * FROM contributions_by_person_year SEMI JOIN check_years USING (plan_id, plan_year)
+    SELECT * FROM contributions_by_person_year
 ),
 compensation AS (
     SELECT plan_id, employee_id, plan_year, sum(plan_compensation) AS plan_compensation

@@ -1,6 +1,6 @@
 -- Catch-up deferrals never exceed the catch-up room the rules gave that person and year.
 WITH catch_up AS (
-    SELECT * FROM contributions_by_person_year SEMI JOIN check_years USING (plan_id, plan_year)
+    SELECT * FROM contributions_by_person_year
     WHERE catch_up_deferral <> 0
 ),
 room AS (

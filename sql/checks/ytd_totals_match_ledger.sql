@@ -1,6 +1,6 @@
 -- The year-to-date state the rules read must equal what the ledger and payroll lines say.
 WITH from_ledger AS (
-    SELECT * FROM contributions_by_person_year SEMI JOIN check_years USING (plan_id, plan_year)
+    SELECT * FROM contributions_by_person_year
 ),
 cut_by_415c AS (
     SELECT plan_id, employee_id, plan_year, sum(amount) AS regular_cut

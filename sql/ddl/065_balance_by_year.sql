@@ -1,6 +1,7 @@
 -- Derived state: the net change of each person's balance per plan, source and calendar year of the entries'
 -- effective dates, kept in the same transaction as the entries (like ytd_totals), so a balance at a year-end
--- or now is a sum over a person's few rows instead of over history (see the year_end_balances view).
+-- or now is a sum over a person's few rows instead of over history (see the year_end_balances view), and
+-- their first entry's date a min over them.
 -- sql/checks/balance_by_year_matches_ledger.sql proves it equals the ledger.
 CREATE TABLE IF NOT EXISTS balance_by_year (
     plan_id      VARCHAR NOT NULL,
@@ -9,5 +10,7 @@ CREATE TABLE IF NOT EXISTS balance_by_year (
     year         INTEGER NOT NULL,
     net_change   DECIMAL(18, 2) NOT NULL,
     entries      BIGINT NOT NULL,
+    -- the earliest effective date among them (a person's first money here, without reading the ledger)
+    first_effective_date DATE NOT NULL,
     PRIMARY KEY (plan_id, employee_id, source, year)
 );

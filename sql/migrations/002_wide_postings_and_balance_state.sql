@@ -47,7 +47,8 @@ WHERE NOT (entry_type = 'contribution' AND line_number IS NOT NULL);
 
 INSERT INTO balance_by_year BY NAME
 SELECT plan_id, employee_id, source, year(effective_date) AS year,
-       CAST(sum(amount) AS DECIMAL(18, 2)) AS net_change, count(*) AS entries
+       CAST(sum(amount) AS DECIMAL(18, 2)) AS net_change, count(*) AS entries,
+       min(effective_date) AS first_effective_date
 FROM ledger
 GROUP BY ALL;
 

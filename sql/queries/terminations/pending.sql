@@ -3,7 +3,7 @@
 -- there is nothing to vest, and statements may still come), with the date of their earliest ledger entry
 -- (first_entry_date, null when there is none) and whether any payroll of theirs was posted (has_payroll).
 -- Grain: one person. Params: $plan_id, $as_of.
--- reads: participants, terminations, payroll_postings, ledger_entries, ytd_totals
+-- reads: participants, terminations, balance_by_year, ytd_totals
 WITH pending AS (
     SELECT p.employee_id, p.date_of_birth, p.hire_date, p.first_hire_date, p.termination_date,
            p.termination_reason, p.prior_vesting_years
@@ -12,10 +12,10 @@ WITH pending AS (
     ANTI JOIN (SELECT employee_id FROM terminations WHERE plan_id = $plan_id) d USING (employee_id)
     WHERE p.plan_id = $plan_id AND p.termination_date <= $as_of
 ),
-first_entries AS (
-    SELECT l.employee_id, min(l.effective_date) AS first_entry_date
-    FROM ledger l SEMI JOIN pending USING (employee_id)
-    WHERE l.plan_id = $plan_id
+first_entries AS (  -- from the balance state: the ledger's history is not read
+    SELECT b.employee_id, min(b.first_effective_date) AS first_entry_date
+    FROM balance_by_year b SEMI JOIN pending USING (employee_id)
+    WHERE b.plan_id = $plan_id
     GROUP BY ALL
 ),
 on_payroll AS (
