@@ -22,8 +22,6 @@ class Step(Protocol):
     """One derived step for one plan: post what is due by ``as_of`` (each result a batch, in its own
     transaction) and say what happened; nothing when nothing is due."""
 
-    __name__: str
-
     def __call__(
         self, db: Database, plan: PlanConfig, *, as_of: date, run_id: str, limits: pl.DataFrame
     ) -> list[FileResult]: ...

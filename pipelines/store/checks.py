@@ -27,8 +27,8 @@ def run_checks(db: Database, run_id: str | None = None) -> list[CheckFailure]:
     every pair (``planadmin check``)."""
     scoped = run_id is not None
     if scoped:
-        db.run("runs/check_years", {"run_id": run_id})
-    db.run("runs/check_contributions")
+        db.run("checks/scope_years", {"run_id": run_id})
+    db.run("checks/scope_contributions")
     try:
         failures = []
         for check in sorted(CHECKS_DIR.glob("*.sql")):

@@ -18,6 +18,7 @@ import functools
 import os
 import re
 from collections.abc import Callable, Iterator
+import contextlib
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -245,14 +246,15 @@ class Database:
         """Each ``sql/seeds/<table>.sql`` loads ``<table>.csv`` beside it; the code lists come from their enums."""
         for loader in sorted(SEEDS_DIR.glob("*.sql")):
             self._run(loader.read_text(encoding="utf-8"), {"path": str(loader.with_suffix(".csv"))})
-        codes = {
-            "notice_codes": [(c.value, c.precedence, c.meaning) for c in NoticeCode],
-            "reject_codes": [(c.value, rank, "file") for rank, c in enumerate(FileReject, start=1)]
-            + [(c.value, rank, "row") for rank, c in enumerate(RowReject, start=len(FileReject) + 1)],
+        rejects = [*((c.value, "file") for c in FileReject), *((c.value, "row") for c in RowReject)]
+        code_lists = {
+            "notice_codes": pl.DataFrame({"code": [c.value for c in NoticeCode],
+                                          "meaning": [c.meaning for c in NoticeCode]}),
+            "reject_codes": pl.DataFrame(rejects, schema=["code", "level"], orient="row"),
         }
-        for table, rows in codes.items():
-            third = "meaning" if table == "notice_codes" else "level"
-            frame = pl.DataFrame(rows, schema={"code": pl.Utf8, "precedence": pl.Int32, third: pl.Utf8}, orient="row")
+        for table, frame in code_lists.items():
+            # Enums list their members in precedence order.
+            frame = frame.with_row_index("precedence", offset=1).with_columns(pl.col("precedence").cast(pl.Int32))
             with self.visible("code_list", frame):
                 self._run(f"CREATE OR REPLACE TABLE {table} AS SELECT * FROM code_list ORDER BY precedence")
 
@@ -321,14 +323,9 @@ class Database:
         """The frames a group holds for ``table`` (not yet in the database)."""
         return [f for h in self._held.values() if h.table == table for f in h.frames]
 
-    @contextmanager
-    def visible(self, name: str, frame: pl.DataFrame) -> Iterator[None]:
+    def visible(self, name: str, frame: pl.DataFrame) -> contextlib.AbstractContextManager[None]:
         """Make a polars frame queryable as ``name`` (through Arrow, no copy into the database) for a block."""
-        self.con.register(name, frame.to_arrow())
-        try:
-            yield
-        finally:
-            self.con.unregister(name)
+        return self._all_visible({name: frame})
 
     @contextmanager
     def _all_visible(self, frames: dict[str, pl.DataFrame]) -> Iterator[None]:
