@@ -3,7 +3,8 @@
     .venv/bin/python benchmarks/profile_night.py HISTORY.duckdb NIGHT_INBOX PLANS 2024-01-05
 
 Each plan's files are posted in one group, then the derived steps, then the run's checks, as the nightly flow
-does; the history file is not changed (a copy beside it is).
+does; the history file is not changed (a copy beside it is). A HISTORY path that does not exist profiles the
+inbox into an empty database (a full year: pass a year's inbox).
 """
 
 from __future__ import annotations
@@ -35,7 +36,9 @@ class Laps:
 
 def main(history: Path, inbox: Path, plans_dir: Path, as_of: date) -> None:
     db_path = history.with_name(f"{history.stem}-profiled.duckdb")
-    shutil.copy(history, db_path)
+    db_path.unlink(missing_ok=True)
+    if history.exists():
+        shutil.copy(history, db_path)
     limits = load_irs_limits()
     found = discover(inbox, plans_dir)
     plans = load_plans(found, plans_dir)

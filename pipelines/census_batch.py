@@ -18,6 +18,7 @@ from pipelines.file_batch import FileContext, FileResult, MakeBatch, check_conse
 from pipelines.ingest import ReadResult, Validated
 from pipelines.store import Database, ParticipantUpdates
 from pipelines.store.census import post_census
+from schemas.fields import ADDRESS_COLUMNS
 from schemas.kinds import CENSUS
 
 #: Census column -> participants column, for the optional columns a census may carry.
@@ -34,10 +35,12 @@ _OPTIONAL = {
 
 def census_updates(columns: list[str]) -> ParticipantUpdates:
     """What a census file with these columns changes for a known person: birth and hire dates always; the
-    termination (date and reason together) when it has ``termination_date``, where empty clears it; every other
-    column it has, when the row gives a value."""
+    termination (date and reason together) when it has ``termination_date``, where empty clears it; the mailing
+    address as one fact (all five columns) when it has ``address_line1``, so a move leaves no old line behind;
+    every other column it has, when the row gives a value."""
+    address = ADDRESS_COLUMNS if "address_line1" in columns else ()
     return ParticipantUpdates(
-        replace=("date_of_birth", "hire_date"),
+        replace=("date_of_birth", "hire_date", *address),
         fill=tuple(target for column, target in _OPTIONAL.items() if column in columns),
         termination="replace" if "termination_date" in columns else "keep",
         has_reason="termination_reason" in columns,
@@ -49,7 +52,7 @@ def _post_census(db: Database, ctx: FileContext, read: ReadResult, validated: Va
     rows = validated.accepted.select(
         "employee_id", "line_number", "date_of_birth", "hire_date", "termination_date", "termination_reason",
         "ownership_bp", "ssn_last4", "first_name", "last_name", "prior_vesting_years", "spouse_date_of_birth",
-        "spouse_is_sole_beneficiary", pl.lit(ctx.as_of, pl.Date).alias("facts_as_of"),
+        "spouse_is_sole_beneficiary", *ADDRESS_COLUMNS, pl.lit(ctx.as_of, pl.Date).alias("facts_as_of"),
     )
     check_conserved(ctx.file_name, read, rows.height, validated.rows_rejected)
     record = batch("posted", read.rows_read, rows.height, validated.rows_rejected, read.blank_lines, None)

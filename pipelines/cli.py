@@ -62,6 +62,16 @@ def _print_report(report) -> None:  # noqa: ANN001 - RunReport, imported lazily 
         f"{sum(f.rows_posted for f in report.files)} posted, {sum(f.rows_rejected for f in report.files)} rejected "
         "(see the rejections table)." + (f" {notices} notices (see the notices table)." if notices else "")
     )
+    if report.rmd_counts:
+        by_plan: dict[str, dict[str, int]] = {}
+        for plan_id, status, notices in report.rmd_counts:
+            by_plan.setdefault(plan_id, {})[status] = notices
+        years = f"{report.as_of.year - 1}-{report.as_of.year}"
+        for plan_id, counts in sorted(by_plan.items()):
+            out.print(
+                f"RMD notices {plan_id} ({years}): {counts.get('due', 0)} due, {counts.get('overdue', 0)} overdue, "
+                f"{counts.get('satisfied', 0)} satisfied (see rmd_notices; letters: planadmin notices rmd)"
+            )
     rejected = [(f.file_name, *r) for f in report.files for r in f.rejected]
     if rejected:
         shown = Table(title="Rejected rows (values and personal data: see the rejections table)")
@@ -94,7 +104,7 @@ def _root() -> None:
 @app.command()
 def run(
     inbox: Annotated[
-        Path, typer.Option(help="Inbox folder: INBOX/<plan_id>/{census,payroll,balances}/*.csv")
+        Path, typer.Option(help="Inbox folder: INBOX/<plan_id>/{census,payroll,balances,distributions}/*.csv")
     ] = Path("INBOX"),
     plans: Annotated[Path, typer.Option(help="Plan files folder: PLANS/<plan_id>.toml")] = Path("PLANS"),
     db: Annotated[Path, typer.Option(help="DuckDB database file (created if missing)")] = Path("planadmin.duckdb"),
@@ -102,8 +112,9 @@ def run(
         str | None, typer.Option("--as-of", help="Business date of the run, YYYY-MM-DD (default: today)")
     ] = None,
 ) -> None:
-    """Run the nightly job: post every new census, payroll and balances file in the inbox, post the true-ups
-    and process the terminations due by --as-of, then check the ledger's invariants."""
+    """Run the nightly job: post every new census, payroll, balances and distributions file in the inbox, post
+    the true-ups and process the terminations due by --as-of, recompute the RMD notices, then check the ledger's
+    invariants."""
     run_date = _as_of(as_of)
     for label, folder in (("--inbox", inbox), ("--plans", plans)):
         if not folder.is_dir():
@@ -218,6 +229,55 @@ def check(
         err.print(str(failure.rows.head(10)))
     out.print(f"{len(checked) - len(failures)} of {len(checked)} invariant checks pass on {db}")
     raise typer.Exit(EXIT_FAILED if failures else EXIT_OK)
+
+
+notices_app = typer.Typer(no_args_is_help=True, help="Letters to participants, from the database (read-only).")
+app.add_typer(notices_app, name="notices")
+
+
+@notices_app.command("rmd")
+def rmd_letters(
+    plan: Annotated[str, typer.Option("--plan", help="Plan id (PLANS/<plan>.toml)")],
+    year: Annotated[int, typer.Option("--year", help="Distribution year")],
+    out_dir: Annotated[Path, typer.Option("--out", help="Folder for the letters and summary.csv (created)")],
+    db: Annotated[Path, typer.Option(help="DuckDB database file")] = Path("planadmin.duckdb"),
+    plans: Annotated[Path, typer.Option(help="Plan files folder")] = Path("PLANS"),
+) -> None:
+    """Write a PDF letter for each participant whose required minimum distribution for --year is due or overdue
+    (as of the last run), and summary.csv listing them. Reads the database only."""
+    from schemas.plan import load_plan
+
+    plan_file = plans / f"{plan}.toml"
+    try:
+        config = load_plan(plan_file)
+    except PlanConfigError as exc:
+        err.print(f"configuration error: {exc}")
+        raise typer.Exit(EXIT_USAGE) from None
+    if not db.is_file():
+        err.print(f"--db: {db} does not exist")
+        raise typer.Exit(EXIT_USAGE)
+    if out_dir.exists() and not out_dir.is_dir():
+        err.print(f"--out: {out_dir} is not a folder")
+        raise typer.Exit(EXIT_USAGE)
+    from pipelines.letters import write_letters
+    from pipelines.store import Database, rmd
+
+    try:
+        with Database(db, read_only=True) as database:
+            notices = rmd.letters(database, plan, year)
+    except DatabaseBusyError as exc:
+        err.print(str(exc))
+        raise typer.Exit(EXIT_FAILED) from None
+    except SchemaVersionError as exc:
+        err.print(f"configuration error: {exc}")
+        raise typer.Exit(EXIT_USAGE) from None
+    written = write_letters(notices, config.name, year, out_dir)
+    due = notices.filter(notices["status"] == "due").height
+    out.print(
+        f"{plan} {year}: {len(written.letters)} letters ({due} due, {notices.height - due} overdue) and "
+        f"{written.summary.name} in {out_dir}"
+    )
+    raise typer.Exit(EXIT_OK)
 
 
 def main() -> None:

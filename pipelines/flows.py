@@ -1,10 +1,11 @@
 """Prefect flows: wiring only. The rules live in :mod:`pipelines.rules`, the I/O in :mod:`pipelines.store`.
 
-``nightly`` discovers ``INBOX/<plan_id>/<kind>/*.csv`` for the kinds census, payroll and balances (files in
-name order, so name them by date) and, per plan (in one transaction), runs one ``post-file`` task per file,
-census first, then payroll, then balances; then runs each derived step of :data:`pipelines.derived.STEPS`
-(true-ups due by the run's as-of date, terminations dated by then) as a ``derive`` task. Last it runs the
-invariant checks in ``sql/checks/``. Logs carry counts and file names only, never personal data.
+``nightly`` discovers ``INBOX/<plan_id>/<kind>/*.csv`` for the kinds census, payroll, balances and
+distributions (files in name order, so name them by date) and, per plan (in one transaction), runs one
+``post-file`` task per file, in that order of kinds; then runs each derived step of
+:data:`pipelines.derived.STEPS` (true-ups due by the run's as-of date, terminations dated by then, RMD notices)
+as a ``derive`` task. Last it runs the invariant checks in ``sql/checks/`` and counts the RMD notices per plan
+and status. Logs carry counts and file names only, never personal data.
 """
 
 from __future__ import annotations
@@ -23,17 +24,21 @@ from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settin
 
 from pipelines.balances_batch import process_balances_file
 from pipelines.census_batch import process_census_file
+from pipelines.distributions_batch import process_distributions_file
 from pipelines.derived import STEPS, Step
 from pipelines.derived.true_up import post_true_up
 from pipelines.file_batch import FileResult
-from pipelines.store import CheckFailure, Database, GroupAborted, runs
+from pipelines.store import CheckFailure, Database, GroupAborted, rmd, runs
 from pipelines.store.checks import run_checks
 from pipelines.limits import load_irs_limits
 from pipelines.payroll_batch import process_payroll_file
 from schemas.kinds import FILE_KINDS
 from schemas.plan import PlanConfig, load_plan
 
-PROCESSORS = {"census": process_census_file, "payroll": process_payroll_file, "balances": process_balances_file}
+PROCESSORS = {
+    "census": process_census_file, "payroll": process_payroll_file, "balances": process_balances_file,
+    "distributions": process_distributions_file,
+}
 
 
 @dataclass(frozen=True)
@@ -51,6 +56,8 @@ class RunReport:
     as_of: date
     files: list[FileResult] = field(default_factory=list)
     check_failures: list[CheckFailure] = field(default_factory=list)
+    #: (plan_id, status, notices): the current RMD notices for the as-of year and the year before.
+    rmd_counts: list[tuple[str, str, int]] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -203,6 +210,7 @@ def nightly(inbox: Path, plans_dir: Path, db_path: Path, as_of: date) -> RunRepo
                     for name, step in STEPS:
                         report.files.extend(derive(db, name, step, plan, as_of, report.run_id, limits))
             report.check_failures = run_checks(db, report.run_id)
+            report.rmd_counts = list(rmd.status_counts(db, as_of.year - 1, as_of.year).iter_rows())
         except BaseException:
             runs.finish_run(db, report.run_id, "failed")
             raise

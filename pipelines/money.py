@@ -11,11 +11,12 @@ import polars as pl
 BP_PER_UNIT = 10_000  # basis points in 100%
 
 
-def div_round_half_up(numerator: pl.Expr, denominator: int) -> pl.Expr:
+def div_round_half_up(numerator: pl.Expr, denominator: int | pl.Expr) -> pl.Expr:
     """Divide integers and round half away from zero, the rounding used for every cent in planadmin.
 
-    ``numerator`` may be Int64 or Int128; ``denominator`` is a positive integer. The result is Int64 and the
-    narrowing is checked (strict cast), so an overflow is an error, never a wrong amount.
+    ``numerator`` may be Int64 or Int128; ``denominator`` is a positive integer, or an integer expression whose
+    values must all be positive (a table's divisor, e.g. an RMD distribution period in tenths of a year). The
+    result is Int64 and the narrowing is checked (strict cast), so an overflow is an error, never a wrong amount.
 
     Examples
     --------
@@ -23,11 +24,18 @@ def div_round_half_up(numerator: pl.Expr, denominator: int) -> pl.Expr:
     >>> df = pl.DataFrame({"c": [250, 249, -250, -249, 0]})
     >>> df.select(div_round_half_up(pl.col("c"), 100)).to_series().to_list()
     [3, 2, -3, -2, 0]
+    >>> # $100,000.00 over a 26.5-year period, in tenths: 10,000,000 x 10 / 265 = 377,358.49 -> 377,358 cents
+    >>> pl.select(div_round_half_up(pl.lit(100_000_000), pl.lit(265))).item()
+    377358
     """
-    if denominator <= 0:
-        raise ValueError("denominator must be positive")
+    if isinstance(denominator, int):
+        if denominator <= 0:
+            raise ValueError("denominator must be positive")
+        d: int | pl.Expr = denominator
+    else:
+        d = denominator.cast(pl.Int128)
     n = numerator.cast(pl.Int128)
-    magnitude = (n.abs() * 2 + denominator) // (2 * denominator)
+    magnitude = (n.abs() * 2 + d) // (d * 2)
     # Int128 has no unary minus in polars: subtract from zero instead.
     signed = pl.when(n < 0).then(pl.lit(0, dtype=pl.Int128) - magnitude).otherwise(magnitude)
     return signed.cast(pl.Int64, strict=True)

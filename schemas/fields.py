@@ -17,7 +17,8 @@ bool        ``true`` or ``false`` (any letter case)       ``<name>`` Boolean
 count       a whole number 0–99                           ``<name>`` Int32
 ==========  ===========================================  ====================================
 
-One dictionary per file kind: :data:`PAYROLL_FIELDS`, :data:`CENSUS_FIELDS`, :data:`BALANCE_FIELDS`.
+One dictionary per file kind: :data:`PAYROLL_FIELDS`, :data:`CENSUS_FIELDS`, :data:`BALANCE_FIELDS`,
+:data:`DISTRIBUTION_FIELDS`.
 """
 
 from __future__ import annotations
@@ -27,6 +28,13 @@ from dataclasses import dataclass
 from schemas.sources import STATEMENT_SOURCES
 
 TERMINATION_REASONS: tuple[str, ...] = ("voluntary", "involuntary", "retirement", "death", "disability")
+#: Why money left the plan. Every type but ``corrective`` (a return of excess deferrals or contributions, IRC
+#: §402(g)(2), §415 correction) counts toward the year's required minimum distribution.
+DISTRIBUTION_TYPES: tuple[str, ...] = (
+    "rmd", "cash_out", "direct_rollover", "in_service", "hardship", "death_benefit", "corrective",
+)
+#: The census's mailing address, kept for letters (personal data: masked in rejections, never logged).
+ADDRESS_COLUMNS: tuple[str, ...] = ("address_line1", "address_line2", "city", "state", "postal_code")
 
 
 #: Largest money amount accepted in one field: $9,999,999,999.99 (10 integer digits). Anything larger in a
@@ -112,6 +120,11 @@ CENSUS_FIELDS: tuple[Field, ...] = (
     Field("prior_vesting_years", "count", False, "Years of vesting service credited before the plan's records."),
     Field("spouse_date_of_birth", "date", False, "Spouse's date of birth (RMDs).", is_personal=True),
     Field("spouse_is_sole_beneficiary", "bool", False, "The spouse is the sole beneficiary (RMDs)."),
+    Field("address_line1", "text", False, "Mailing address, first line (letters).", is_personal=True),
+    Field("address_line2", "text", False, "Mailing address, second line (letters).", is_personal=True),
+    Field("city", "text", False, "Mailing address: city (letters).", is_personal=True),
+    Field("state", "text", False, "Mailing address: state or province (letters).", is_personal=True),
+    Field("postal_code", "text", False, "Mailing address: ZIP or postal code (letters).", is_personal=True),
 )
 
 BALANCE_FIELDS: tuple[Field, ...] = (
@@ -121,5 +134,18 @@ BALANCE_FIELDS: tuple[Field, ...] = (
     Field("balance", "money", True, "The statement's balance in that source on as_of_date, dollars."),
 )
 
-FIELDS_BY_NAME: dict[str, Field] = {f.name: f for f in (*PAYROLL_FIELDS, *CENSUS_FIELDS, *BALANCE_FIELDS)}
+DISTRIBUTION_FIELDS: tuple[Field, ...] = (
+    Field("employee_id", "text", True, "The employer's id for the person, as in payroll and census files."),
+    Field("paid_date", "date", True, "The day the money was paid out; not after the run's as-of date."),
+    Field("source", "enum", True, "The money source it was paid from.", choices=STATEMENT_SOURCES),
+    Field("gross_amount", "money", True, "The amount taken from the source before withholding, dollars (> 0)."),
+    Field("distribution_type", "enum", True, "Why it was paid.", choices=DISTRIBUTION_TYPES),
+    Field("federal_withholding", "money", False, "Federal income tax withheld from it, dollars (default 0).",
+          default=0),
+    Field("state_withholding", "money", False, "State income tax withheld from it, dollars (default 0).", default=0),
+)
+
+FIELDS_BY_NAME: dict[str, Field] = {
+    f.name: f for f in (*PAYROLL_FIELDS, *CENSUS_FIELDS, *BALANCE_FIELDS, *DISTRIBUTION_FIELDS)
+}
 """Every input column by name; a name means the same thing in every file kind that has it."""

@@ -14,7 +14,7 @@ from datetime import date
 import pandera.polars as pa
 import polars as pl
 
-from schemas.fields import BALANCE_FIELDS, CENSUS_FIELDS, PAYROLL_FIELDS, Field
+from schemas.fields import BALANCE_FIELDS, CENSUS_FIELDS, DISTRIBUTION_FIELDS, PAYROLL_FIELDS, Field
 from schemas.payroll import MAX_AGE_AT_PAY_DATE, MIN_AGE_AT_PAY_DATE, age_at, row_check, row_schema, termination_checks
 from schemas.reasons import RowReject
 
@@ -73,10 +73,31 @@ def balance_row_schema(context: ValidationContext) -> pa.DataFrameSchema:
     return pa.DataFrameSchema(checks=checks, strict=False, name="balance_row")
 
 
+def distribution_row_schema(context: ValidationContext) -> pa.DataFrameSchema:
+    withheld = pl.col("federal_withholding_cents").fill_null(0) + pl.col("state_withholding_cents").fill_null(0)
+    checks = [
+        row_check(pl.col("gross_amount_cents") > 0, RowReject.NOT_POSITIVE, "gross_amount",
+                  "a distribution's gross amount must be more than zero"),
+        row_check(withheld <= pl.col("gross_amount_cents"), RowReject.WITHHOLDING_OVER_GROSS, "federal_withholding",
+                  "federal plus state withholding is more than the gross amount"),
+    ]
+    if context.as_of is not None:
+        checks.append(
+            row_check(pl.col("paid_date") <= pl.lit(context.as_of), RowReject.PAID_AFTER_AS_OF, "paid_date",
+                      f"paid after the run's as-of date {context.as_of}: send it on or after the day it is paid")
+        )
+    return pa.DataFrameSchema(checks=checks, strict=False, name="distribution_row")
+
+
 PAYROLL = FileSpec("payroll", PAYROLL_FIELDS, ("employee_id", "pay_date"), lambda c: row_schema(c.limit_years))
 CENSUS = FileSpec("census", CENSUS_FIELDS, ("employee_id",), census_row_schema)
 BALANCES = FileSpec("balances", BALANCE_FIELDS, ("employee_id", "source", "as_of_date"), balance_row_schema)
+#: One distribution per person, source and paid date: two payments from one source on one day are one row.
+DISTRIBUTIONS = FileSpec(
+    "distributions", DISTRIBUTION_FIELDS, ("employee_id", "paid_date", "source"), distribution_row_schema
+)
 
 #: The kinds in the order a night processes a plan's folders: facts about people first, then the money the
-#: payroll rules post, then statements (which state balances including that payroll).
-FILE_KINDS: tuple[FileSpec, ...] = (CENSUS, PAYROLL, BALANCES)
+#: payroll rules post, then statements (which state balances including that payroll), then the money paid out
+#: (checked against those balances).
+FILE_KINDS: tuple[FileSpec, ...] = (CENSUS, PAYROLL, BALANCES, DISTRIBUTIONS)

@@ -7,7 +7,8 @@ is checked in stages, and a row is rejected with every reason of the first stage
 1. each value on its own (missing, negative, unparseable, out of range, not an allowed choice);
 2. the row's values together (percent sum, dates against each other, age, a limits row for the year);
 3. the row against other rows and the database (duplicate in the file, already posted from another file; for
-   balance statements: a person the plan does not know, a statement not newer than one already imported).
+   balance statements: a person the plan does not know, a statement not newer than one already imported; for
+   distributions: more than the source's balance, or than its vested part).
 
 A row's reasons all go to the ``rejections`` table; ``batches.rows_rejected`` counts rejected lines.
 """
@@ -49,10 +50,15 @@ class RowReject(str, Enum):
     REASON_WITHOUT_DATE = "termination_reason_without_date"
     NO_LIMITS_FOR_YEAR = "no_irs_limits_for_year"
     STATEMENT_AFTER_AS_OF = "statement_after_as_of"
+    PAID_AFTER_AS_OF = "paid_after_as_of"
+    NOT_POSITIVE = "not_positive"
+    WITHHOLDING_OVER_GROSS = "withholding_over_gross"
     DUPLICATE_IN_FILE = "duplicate_in_file"
     ALREADY_POSTED = "already_posted"
     UNKNOWN_PARTICIPANT = "unknown_participant"
     STATEMENT_NOT_NEWER = "statement_not_newer"
+    EXCEEDS_BALANCE = "exceeds_balance"
+    EXCEEDS_VESTED = "exceeds_vested"
 
 
 ROW_REJECT_STAGE: dict[RowReject, int] = {
@@ -71,10 +77,15 @@ ROW_REJECT_STAGE: dict[RowReject, int] = {
     RowReject.REASON_WITHOUT_DATE: 2,
     RowReject.NO_LIMITS_FOR_YEAR: 2,
     RowReject.STATEMENT_AFTER_AS_OF: 2,
+    RowReject.PAID_AFTER_AS_OF: 2,
+    RowReject.NOT_POSITIVE: 2,
+    RowReject.WITHHOLDING_OVER_GROSS: 2,
     RowReject.DUPLICATE_IN_FILE: 3,
     RowReject.ALREADY_POSTED: 3,
     RowReject.UNKNOWN_PARTICIPANT: 3,
     RowReject.STATEMENT_NOT_NEWER: 3,
+    RowReject.EXCEEDS_BALANCE: 3,
+    RowReject.EXCEEDS_VESTED: 3,
 }
 
 
@@ -85,7 +96,7 @@ class NoticeCode(str, Enum):
     a check accepts no other code in ``notices``.
 
     >>> NoticeCode.FORFEITURE_ADDED.value, NoticeCode.FORFEITURE_ADDED.precedence
-    ('forfeiture_added', 5)
+    ('forfeiture_added', 6)
     """
 
     meaning: str
@@ -100,6 +111,10 @@ class NoticeCode(str, Enum):
     def precedence(self) -> int:
         return list(type(self)).index(self) + 1
 
+    RMD_BENEFICIARY_REVIEW = (
+        "rmd_beneficiary_review",
+        "a participant with money here died: beneficiaries' RMDs are not computed here; review who must take what",
+    )
     TERMINATION_AFTER_REHIRE = (
         "termination_after_rehire",
         "a person terminated after a rehire (a hire date later than the first): service and forfeiture need a decision",

@@ -9,6 +9,7 @@ from pipelines.store.convert import dec
 from pipelines.store.db import Database
 from pipelines.store.participants import ParticipantUpdates
 from pipelines.store.runs import BatchRecord, insert_batch, insert_rejections
+from schemas.fields import ADDRESS_COLUMNS
 
 
 def post_census(
@@ -24,6 +25,7 @@ def post_census(
     ).drop("ownership_bp")
     facts = lines.sort("line_number").drop("plan_id", "batch_id", "line_number")
     insert_batch(db, b)
-    db.append("census_lines", lines)
+    # The mailing address lives in participants only (for letters): one copy of that personal data, not one per file.
+    db.append("census_lines", lines.drop(ADDRESS_COLUMNS, strict=False))
     participants.upsert(db, b, facts, updates)
     insert_rejections(db, b, rejections)

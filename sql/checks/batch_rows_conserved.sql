@@ -1,6 +1,7 @@
 -- Every row read is posted or rejected, and the audit tables agree with each batch's counts: a payroll batch
 -- posts payroll_lines, a census batch census_lines, a balances batch balance_statements, a true-up batch
--- true_ups rows, a terminations batch terminations rows.
+-- true_ups rows, a terminations batch terminations rows, a distributions batch distributions rows, an rmd batch
+-- its beneficiary-review notices.
 WITH posted AS (
     SELECT batch_id, count(*) AS n FROM payroll_postings GROUP BY batch_id
     UNION ALL
@@ -11,6 +12,11 @@ WITH posted AS (
     SELECT batch_id, count(*) AS n FROM true_ups GROUP BY batch_id
     UNION ALL
     SELECT batch_id, count(*) AS n FROM terminations GROUP BY batch_id
+    UNION ALL
+    SELECT batch_id, count(*) AS n FROM distributions GROUP BY batch_id
+    UNION ALL
+    SELECT n.batch_id, count(*) AS n FROM notices n JOIN batches b USING (batch_id) WHERE b.file_kind = 'rmd'
+    GROUP BY n.batch_id
 ),
 rejected AS (
     SELECT batch_id, count(DISTINCT line_number) AS n FROM rejections WHERE line_number IS NOT NULL GROUP BY batch_id

@@ -18,6 +18,12 @@ CREATE TABLE IF NOT EXISTS participants (
     prior_vesting_years INTEGER,
     spouse_date_of_birth DATE,
     spouse_is_sole_beneficiary BOOLEAN,
+    -- mailing address from census files, for letters (personal data: never logged)
+    address_line1       VARCHAR,
+    address_line2       VARCHAR,
+    city                VARCHAR,
+    state               VARCHAR,
+    postal_code         VARCHAR,
     facts_as_of         DATE NOT NULL,
     updated_batch_id    VARCHAR NOT NULL,
     PRIMARY KEY (plan_id, employee_id)

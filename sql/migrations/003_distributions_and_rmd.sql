@@ -1,0 +1,8 @@
+-- Migration 3: money out and RMD notices. Runs inside the upgrade's one transaction, after sql/ddl/ has created
+-- the new tables (distributions, rmd_notices, rmd_notice_history). Participants gain the census's optional
+-- mailing address (empty until a census with those columns arrives); nothing else changes.
+ALTER TABLE participants ADD COLUMN address_line1 VARCHAR;
+ALTER TABLE participants ADD COLUMN address_line2 VARCHAR;
+ALTER TABLE participants ADD COLUMN city VARCHAR;
+ALTER TABLE participants ADD COLUMN state VARCHAR;
+ALTER TABLE participants ADD COLUMN postal_code VARCHAR;
