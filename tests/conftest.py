@@ -14,6 +14,7 @@ from pipelines.store import Database
 from pipelines.limits import load_irs_limits
 from pipelines.balances_batch import process_balances_file
 from pipelines.census_batch import process_census_file
+from pipelines.distributions_batch import process_distributions_file
 from pipelines.file_batch import FileResult
 from pipelines.payroll_batch import process_payroll_file
 from schemas.plan import PlanConfig, parse_plan_text
@@ -96,7 +97,8 @@ def post(ledger: Database, tmp_path: Path, limits: pl.DataFrame, acme_plan: Plan
 def post_kind(ledger: Database, tmp_path: Path, limits: pl.DataFrame, acme_plan: PlanConfig):
     """post_kind(kind, name, text, as_of, plan=acme): write INBOX/<plan>/<kind>/<name> (CSV text) and process it
     with that kind's processor, as the nightly run would on ``as_of`` (an ISO date)."""
-    processors = {"census": process_census_file, "balances": process_balances_file, "payroll": process_payroll_file}
+    processors = {"census": process_census_file, "balances": process_balances_file, "payroll": process_payroll_file,
+                  "distributions": process_distributions_file}
 
     def _post(kind: str, name: str, text: str, as_of: str, plan: PlanConfig | None = None) -> FileResult:
         plan = plan or acme_plan
