@@ -8,6 +8,7 @@ export UV_PYTHON_DOWNLOADS := never
 export PREFECT_HOME := $(CURDIR)/.prefect
 export PREFECT_SERVER_ANALYTICS_ENABLED := false
 DEMO_DB ?= planadmin.duckdb
+DEMO_LETTERS ?= demo-letters
 
 .PHONY: setup demo test soak bench bench-large bench-nights lock clean
 
@@ -21,9 +22,13 @@ $(VENV)/.synced: $(UV) pyproject.toml uv.lock
 
 setup: $(VENV)/.synced  ## create .venv with the planadmin command
 
-demo: setup  ## run the nightly job on the shipped demo inbox into a fresh $(DEMO_DB)
-	rm -f $(DEMO_DB) $(DEMO_DB).wal
+demo: setup  ## the shipped demo's two nights into a fresh $(DEMO_DB), then its RMD letters into $(DEMO_LETTERS)/
+	rm -rf $(DEMO_DB) $(DEMO_DB).wal $(DEMO_LETTERS)
 	$(VENV)/bin/planadmin run --inbox fixtures/demo/INBOX --plans fixtures/demo/PLANS --db $(DEMO_DB) --as-of 2026-01-15
+	$(VENV)/bin/planadmin run --inbox fixtures/demo/INBOX-2026-01-31 --plans fixtures/demo/PLANS --db $(DEMO_DB) --as-of 2026-01-31
+	for plan in acme globex; do for year in 2025 2026; do \
+	  $(VENV)/bin/planadmin notices rmd --plan $$plan --year $$year --out $(DEMO_LETTERS)/$$plan-$$year \
+	    --db $(DEMO_DB) --plans fixtures/demo/PLANS || exit 1; done; done
 
 test: setup  ## the whole test suite (soak and large benchmarks excluded)
 	$(VENV)/bin/python -m pytest

@@ -94,10 +94,12 @@ def explanation(n: dict) -> list[str]:
                  f"({n['spouse_age']}), since your spouse is your sole beneficiary and more than 10 years younger")
     else:
         table = f"the {TABLE_NAMES[n['table_used']]} for the age you reach in {year} ({n['age']})"
+    still = (f"Of it, {money(n['remaining'])} was not taken by its deadline, {long_date(n['deadline'])}."
+             if n["status"] == "overdue" else
+             f"Of it, {money(n['remaining'])} remains to be taken by {long_date(n['deadline'])}.")
     paragraphs = [
         f"Federal tax law requires you to take at least {money(n['rmd_amount'])} from the plan for {year} "
-        f"(a required minimum distribution). Of it, {money(n['remaining'])} remains to be taken by "
-        f"{long_date(n['deadline'])}.",
+        f"(a required minimum distribution). {still}",
         f"How it was computed: {balance_words} was {money(n['prior_year_end_balance'])}. Divided by the "
         f"distribution period of {n['distribution_period']} years from {table}, that is "
         f"{money(n['prior_year_end_balance'])} / {n['distribution_period']} = {money(n['rmd_amount'])}.",
@@ -113,8 +115,9 @@ def explanation(n: dict) -> list[str]:
     if n["status"] == "overdue":
         paragraphs.append(
             f"The deadline has passed. Take the remaining {money(n['remaining'])} as soon as possible: the excise "
-            f"tax is {money(n['excise_if_missed'])}, reduced to {money(n['excise_if_corrected'])} when the shortfall "
-            "is corrected within the correction window (IRC 4974(e))."
+            f"tax on the shortfall is {money(n['excise_if_missed'])}, reduced to {money(n['excise_if_corrected'])} "
+            "when it is corrected within the correction window (IRC 4974(e)); ask a tax adviser about the "
+            "correction and the waiver of the tax for a reasonable error."
         )
     else:
         paragraphs.append(

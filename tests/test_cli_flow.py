@@ -112,7 +112,8 @@ def test_the_shipped_demo_is_what_the_generator_builds():
     """The committed demo inbox is exactly the generator's output, so the expectations below describe it."""
     generator = demo_generator()
     built = {file.path: generator.render_file(file) for demo in generator.build() for file in demo.files}
-    shipped = set((REPO / "fixtures" / "demo" / "INBOX").rglob("*.csv"))
+    built |= {file.path: generator.render_file(file) for file in generator.rmd_night_files()}
+    shipped = {*(REPO / "fixtures" / "demo" / "INBOX").rglob("*.csv"), *generator.RMD_NIGHT_DIR.rglob("*.csv")}
     assert shipped == set(built)
     for path, data in built.items():
         assert path.read_bytes() == data, path
@@ -153,7 +154,8 @@ def test_demo_through_the_real_command(tmp_path):
         assert con.sql("SELECT sum(forfeited_amount) = (SELECT sum(forfeited_amount) FROM forfeiture_account) "
                        "FROM terminations").fetchall() == [(True,)]
         kinds = dict(con.sql("SELECT file_kind, count(*) FROM batches GROUP BY ALL").fetchall())
-        assert kinds == {"census": 3, "payroll": 52, "balances": 3, "true_up": 1, "terminations": 2}
+        # rmd: the deceased with money here listed for a beneficiary review, one batch per plan.
+        assert kinds == {"census": 3, "payroll": 52, "balances": 3, "true_up": 1, "terminations": 2, "rmd": 2}
         sources = {s for (s,) in con.sql("SELECT DISTINCT source FROM ledger").fetchall()}
         assert sources == {"pretax", "roth", "pretax_catchup", "roth_catchup", "match", "loan_repayment",
                            "nonelective", "match_true_up", "rollover"}  # rollover: only from balance statements
@@ -161,6 +163,34 @@ def test_demo_through_the_real_command(tmp_path):
         # the statements' opening balances and earnings, and forfeitures).
         assert con.sql("SELECT DISTINCT effective_date::VARCHAR FROM ledger WHERE source = 'match_true_up' "
                        "AND entry_type = 'contribution'").fetchall() == [("2026-01-15",)]
+
+    # The second night (make demo): retirees, their statements and distributions, then the RMD letters.
+    generator = demo_generator()
+    night = subprocess.run(
+        [exe, "run", "--inbox", str(generator.RMD_NIGHT_DIR), "--plans", str(REPO / "fixtures/demo/PLANS"),
+         "--db", str(db), "--as-of", str(generator.RMD_NIGHT)], capture_output=True, text=True, env=env, timeout=600)
+    assert night.returncode == 0, night.stdout[-3000:] + night.stderr[-3000:]
+    # acme: A80008 2025 satisfied, 2026 due; A80009 both due; A80010 2025 overdue, 2026 due. globex: G80001 2026
+    # due (first night), G80007 2025 overdue, 2026 due.
+    assert "RMD notices acme (2025-2026): 4 due, 1 overdue, 1 satisfied" in night.stdout
+    assert "RMD notices globex (2025-2026): 2 due, 1 overdue, 0 satisfied" in night.stdout
+    with duckdb.connect(str(db), read_only=True) as con:
+        notices = {(p, e, y): rest for p, e, y, *rest in con.sql(
+            "SELECT plan_id, employee_id, distribution_year, rmd_amount::VARCHAR, taken::VARCHAR, remaining::VARCHAR, "
+            "status FROM rmd_notices").fetchall()}
+        # The rollover of more than A80008's $36,500 rollover money is the night's one rejection.
+        assert con.sql("SELECT employee_id, reason_code FROM rejections r JOIN batches b USING (batch_id) "
+                       "WHERE b.file_kind = 'distributions'").fetchall() == [("A80008", "exceeds_balance")]
+    for key, expected in generator.EXPECTED_RMD_NOTICES.items():
+        assert tuple(notices[key]) == expected, key
+    letters = subprocess.run(
+        [exe, "notices", "rmd", "--plan", "acme", "--year", "2025", "--out", str(tmp_path / "letters"), "--db",
+         str(db), "--plans", str(REPO / "fixtures/demo/PLANS")], capture_output=True, text=True, env=env, timeout=300)
+    assert letters.returncode == 0, letters.stdout + letters.stderr
+    # 2025 letters: A80009 (due by 1 April 2026) and A80010 (overdue); A80008 took hers.
+    assert sorted(p.name for p in (tmp_path / "letters").iterdir()) == [
+        "rmd_2025_A80009.pdf", "rmd_2025_A80010.pdf", "summary.csv"]
+    assert not re.search(r"9[0-9]{2}-?[0-9]{2}-?[0-9]{4}", night.stdout + night.stderr + letters.stdout)
 
 
 @pytest.mark.usefixtures("prefect_harness")

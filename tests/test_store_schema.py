@@ -19,6 +19,8 @@ from pipelines.resources import QUERIES_DIR
 
 REPO = Path(__file__).resolve().parent.parent
 V1_EXPORT = REPO / "fixtures/migrations/v1_demo"
+#: The demo database as the release before migration 3 wrote it (schema 2, main at 77d3a38), EXPORT DATABASE.
+V2_EXPORT = REPO / "fixtures/migrations/v2_demo"
 
 #: Every relation a user queries, with the columns that differ between two runs of the same inputs (wall clock,
 #: the run's random id) left out.
@@ -26,24 +28,36 @@ USER_TABLES = ("ledger", "payroll_lines", "batches", "rejections", "notices", "l
                "participants", "ytd_totals", "census_lines", "balance_statements", "terminations",
                "termination_reports", "forfeiture_account", "irs_limits")
 VOLATILE = ("started_at", "finished_at", "run_id")
+#: What later releases add to a run of the same inputs, left out when a run today is compared with the schema-1
+#: release: the RMD step's beneficiary reviews (schema 3). New columns are left out by comparing the old ones.
+ADDED_SINCE_V1 = {"batches": "file_kind <> 'rmd'", "notices": "code <> 'rmd_beneficiary_review'"}
 
 
-def write_v1_database(path: Path) -> Path:
-    """A schema-1 database file holding the exported demo: its own DDL, then each table's rows."""
+def write_v1_database(path: Path, export: Path = V1_EXPORT) -> Path:
+    """A database file holding an exported demo (schema 1 unless ``export`` says otherwise): its own DDL, then
+    each table's rows."""
     with duckdb.connect(str(path)) as con:
-        con.execute((V1_EXPORT / "schema.sql").read_text())
-        for parquet in sorted(V1_EXPORT.glob("*.parquet")):
+        con.execute((export / "schema.sql").read_text())
+        for parquet in sorted(export.glob("*.parquet")):
             con.execute(f"INSERT INTO {parquet.stem} SELECT * FROM read_parquet(?)", [str(parquet)])
     return path
 
 
-def snapshot(con, tables=USER_TABLES) -> dict[str, list[tuple]]:  # noqa: ANN001 - a duckdb or Database connection
+def snapshot(con, tables=USER_TABLES, like: dict[str, list[str]] | None = None) -> dict[str, list[tuple]]:  # noqa: ANN001
+    """Each table's rows, sorted, without the volatile columns; with ``like`` (the columns of an older
+    database's snapshot), only those columns and without what later releases add (:data:`ADDED_SINCE_V1`)."""
     frame = con.frame if isinstance(con, Database) else (lambda sql: con.sql(sql).pl())
     out = {}
     for table in tables:
-        columns = [c for c in frame(f"SELECT * FROM {table} LIMIT 0").columns if c not in VOLATILE]
-        out[table] = sorted(frame(f"SELECT {', '.join(columns)} FROM {table}").rows(), key=repr)
+        columns = [c for c in frame(f"SELECT * FROM {table} LIMIT 0").columns if c not in VOLATILE
+                   and (like is None or c in like[table])]
+        where = f" WHERE {ADDED_SINCE_V1[table]}" if like is not None and table in ADDED_SINCE_V1 else ""
+        out[table] = sorted(frame(f"SELECT {', '.join(columns)} FROM {table}{where}").rows(), key=repr)
     return out
+
+
+def columns_of(con) -> dict[str, list[str]]:  # noqa: ANN001 - a duckdb connection
+    return {table: con.sql(f"SELECT * FROM {table} LIMIT 0").columns for table in USER_TABLES}
 
 
 def as_loan_repayments(v1_ledger: list[tuple], columns: list[str]) -> list[tuple]:
@@ -60,11 +74,11 @@ def as_loan_repayments(v1_ledger: list[tuple], columns: list[str]) -> list[tuple
 
 
 @pytest.fixture(scope="module")
-def v1_answers(tmp_path_factory) -> tuple[dict, list[str]]:
+def v1_answers(tmp_path_factory) -> tuple[dict, list[str], dict[str, list[str]]]:
     path = write_v1_database(tmp_path_factory.mktemp("v1") / "v1.duckdb")
     with duckdb.connect(str(path), read_only=True) as con:
         columns = con.sql("SELECT * FROM ledger LIMIT 0").columns
-        return snapshot(con), columns
+        return snapshot(con), columns, columns_of(con)
 
 
 def without_loan_ids(ledger_rows: list[tuple], columns: list[str]) -> list[tuple]:
@@ -74,13 +88,15 @@ def without_loan_ids(ledger_rows: list[tuple], columns: list[str]) -> list[tuple
 
 
 def test_a_schema_1_database_is_migrated_in_place_and_answers_as_before(tmp_path, v1_answers):
-    before, columns = v1_answers
+    before, columns, v1_columns = v1_answers
     path = write_v1_database(tmp_path / "old.duckdb")
     with Database(path) as db:
         assert db.schema_version() == CURRENT_VERSION
-        assert db.frame("SELECT version, description FROM schema_version").rows() == [
-            (2, "002_wide_postings_and_balance_state")]
-        after = snapshot(db)
+        assert db.frame("SELECT version, description FROM schema_version ORDER BY 1").rows() == [
+            (2, "002_wide_postings_and_balance_state"), (3, "003_distributions_and_rmd")]
+        after = snapshot(db, like=v1_columns)
+        # Migration 3 adds the mailing address, empty until a census brings one.
+        assert db.frame("SELECT count(*) FROM participants WHERE address_line1 IS NOT NULL").item() == 0
         assert run_checks(db) == []  # every invariant, the new balance state among them, over every year
         tables = dict(db.frame("SELECT table_name, table_type FROM information_schema.tables").rows())
     assert tables["ledger"] == tables["payroll_lines"] == "VIEW"
@@ -91,6 +107,28 @@ def test_a_schema_1_database_is_migrated_in_place_and_answers_as_before(tmp_path
             assert after[table] == before[table], table
 
 
+@pytest.mark.usefixtures("prefect_harness")
+def test_a_schema_2_database_is_migrated_to_3_answers_as_before_and_runs_the_next_night(tmp_path):
+    # The release before migration 3 wrote fixtures/migrations/v2_demo (`make demo`'s first night).
+    path = write_v1_database(tmp_path / "v2.duckdb", V2_EXPORT)
+    tables = ("ledger", "payroll_lines", "batches", "rejections", "notices", "participants", "ytd_totals",
+              "balance_by_year", "terminations", "true_ups")
+    with duckdb.connect(str(path), read_only=True) as con:
+        columns = {t: con.sql(f"SELECT * FROM {t} LIMIT 0").columns for t in tables}
+        before = snapshot(con, tables)
+    with Database(path) as db:
+        assert db.frame("SELECT version FROM schema_version ORDER BY 1")["version"].to_list() == [2, 3]
+        assert snapshot(db, tables, like=columns) == before
+        assert db.frame("SELECT count(*) FROM distributions").item() == 0
+        assert run_checks(db) == []
+    # The demo's second night (retirees, distributions, RMD notices) on the migrated file.
+    night = REPO / "fixtures/demo/INBOX-2026-01-31"
+    result = CliRunner().invoke(app, ["run", "--inbox", str(night), "--plans", str(REPO / "fixtures/demo/PLANS"),
+                                      "--db", str(path), "--as-of", "2026-01-31"])
+    assert result.exit_code == 0, result.output
+    assert "RMD notices acme (2025-2026): 4 due, 1 overdue, 1 satisfied" in result.output
+
+
 def test_a_fresh_database_has_the_schema_a_migrated_one_has(tmp_path):
     def shape(path: Path) -> list[tuple]:
         with Database(path) as db:
@@ -99,19 +137,20 @@ def test_a_fresh_database_has_the_schema_a_migrated_one_has(tmp_path):
                 "WHERE table_schema = 'main' ORDER BY ALL").rows()
 
     assert shape(tmp_path / "fresh.duckdb") == shape(write_v1_database(tmp_path / "old.duckdb"))
+    assert shape(tmp_path / "fresh.duckdb") == shape(write_v1_database(tmp_path / "v2.duckdb", V2_EXPORT))
 
 
 @pytest.mark.usefixtures("prefect_harness")
 def test_the_demo_run_today_answers_as_the_release_before_it(tmp_path, v1_answers):
     # The release before wrote fixtures/migrations/v1_demo from `make demo` (as of 2026-01-15); this code runs the
     # same command on the same inbox into a new database.
-    before, columns = v1_answers
+    before, columns, v1_columns = v1_answers
     db_path = tmp_path / "demo.duckdb"
     result = CliRunner().invoke(app, ["run", "--inbox", str(REPO / "fixtures/demo/INBOX"), "--plans",
                                       str(REPO / "fixtures/demo/PLANS"), "--db", str(db_path), "--as-of", "2026-01-15"])
     assert result.exit_code == 0, result.output
     with Database(db_path, read_only=True) as db:
-        after = snapshot(db)
+        after = snapshot(db, like=v1_columns)
         contributions = db.frame("SELECT entry_type, sum(amount) AS total FROM ledger GROUP BY ALL").rows()
     assert without_loan_ids(after["ledger"], columns) == as_loan_repayments(before["ledger"], columns)
     for table in USER_TABLES:
@@ -136,7 +175,7 @@ def test_a_newer_database_is_refused_and_left_alone(tmp_path):
             return {t: con.sql(f"SELECT * FROM {t}").fetchall() for t in ("schema_version", "money_sources", "batches")}
 
     before = contents()
-    with pytest.raises(SchemaVersionError, match="schema version 99, newer than this planadmin's 2: upgrade planadmin"):
+    with pytest.raises(SchemaVersionError, match="schema version 99, newer than this planadmin's 3: upgrade planadmin"):
         Database(path)
     assert contents() == before  # not even the seeds were reloaded
     result = CliRunner().invoke(app, ["check", "--db", str(path)])
@@ -145,7 +184,7 @@ def test_a_newer_database_is_refused_and_left_alone(tmp_path):
 
 def test_reading_an_older_database_asks_for_a_run_to_upgrade_it(tmp_path):
     path = write_v1_database(tmp_path / "old.duckdb")
-    with pytest.raises(SchemaVersionError, match="schema version 1; this planadmin reads version 2: run `planadmin run`"):
+    with pytest.raises(SchemaVersionError, match="schema version 1; this planadmin reads version 3: run `planadmin run`"):
         Database(path, read_only=True)
 
 
