@@ -104,3 +104,13 @@ def test_employer_money_is_limited_to_its_vested_part_until_the_termination_is_p
     assert entries(ledger, "V") == [("2025-03-01", "match", "-500.00"), ("2025-03-03", "match", "-100.00"),
                                     ("2025-03-03", "pretax", "-1000.00")]
     assert run_checks(ledger) == []
+
+
+def test_the_check_catches_a_distribution_entry_without_its_audit_row(post_kind, ledger):
+    setup_people(post_kind, "D3,1960-01-01,2000-01-01,,\n", "D3,2024-12-31,pretax,1000.00\n")
+    post_kind("distributions", "d.csv", f"{HEADER}\nD3,2025-02-03,pretax,100.00,cash_out,,\n", as_of="2025-03-31")
+    assert run_checks(ledger) == []
+    # A second entry for the same line, as a bug posting twice would leave: caught by distributions_posted.
+    ledger.execute("INSERT INTO ledger_entries SELECT * REPLACE ('x' || entry_id AS entry_id) FROM ledger_entries "
+                   "WHERE entry_type = 'distribution'")
+    assert "distributions_posted" in {f.check for f in run_checks(ledger)}
