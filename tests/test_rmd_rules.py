@@ -179,3 +179,20 @@ def test_a_year_before_the_tables_in_force_is_a_loud_error():
     p = people({"employee_id": "P", "date_of_birth": "1945-01-01"})
     with pytest.raises(RmdTableError, match="before the life-expectancy tables"):
         compute_notices(p, balances(("P", 2020, 1_000_00, 0)), NOTHING_PAID, D("2021-06-01"), TABLES)
+
+
+def test_the_seed_tables_hold_the_checks_the_regulation_implies():
+    uniform = dict(TABLES.uniform.iter_rows())
+    joint = {(o, s): p for o, s, p in TABLES.joint.iter_rows()}
+    # Table III runs 72-120 and never rises with age.
+    assert sorted(uniform) == list(range(72, 121))
+    assert all(uniform[a + 1] <= uniform[a] for a in range(72, 120))
+    # Table II: for an owner aged A >= 72, the spouse exactly 10 years younger gives Table III's value for A
+    # (the Uniform Lifetime Table is built on a spouse 10 years younger).
+    assert all(joint[(a, a - 10)] == uniform[a] for a in range(72, 121))
+    # Each value falls (or stays) as either age rises, and the table is symmetric.
+    ages = range(20, 121)
+    assert all(joint[(o, s)] == joint[(s, o)] for o in ages for s in ages)
+    assert all(joint[(o + 1, s)] <= joint[(o, s)] for o in range(20, 120) for s in ages)
+    # The three cells at 112 corrected against the regulation's text.
+    assert (joint[(112, 102)], joint[(112, 103)], joint[(112, 107)]) == (33, 32, 30)
