@@ -7,6 +7,8 @@ invariant check failed, or the run failed; 2 a usage or configuration error, nam
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 from typing import Annotated
@@ -96,6 +98,26 @@ def _as_of(value: str | None) -> date:
         raise typer.Exit(EXIT_USAGE) from None
 
 
+@contextmanager
+def _store_errors() -> Iterator[None]:
+    """A database another process holds exits 1; one whose schema version this planadmin cannot use exits 2."""
+    try:
+        yield
+    except DatabaseBusyError as exc:
+        err.print(str(exc))
+        raise typer.Exit(EXIT_FAILED) from None
+    except SchemaVersionError as exc:
+        err.print(f"configuration error: {exc}")
+        raise typer.Exit(EXIT_USAGE) from None
+
+
+def _existing(db: Path) -> Path:
+    if not db.is_file():
+        err.print(f"--db: {db} does not exist")
+        raise typer.Exit(EXIT_USAGE)
+    return db
+
+
 @app.callback()
 def _root() -> None:
     """planadmin: payroll files in, an append-only DuckDB ledger out."""
@@ -133,18 +155,16 @@ def run(
     except (PlanConfigError, LimitsTableError) as exc:
         err.print(f"configuration error: {exc}")
         raise typer.Exit(EXIT_USAGE) from None
-    try:
-        with one_shot():
-            report = nightly(inbox=inbox.resolve(), plans_dir=plans.resolve(), db_path=db.resolve(), as_of=run_date)
-    except DatabaseBusyError as exc:
-        err.print(str(exc))
-        raise typer.Exit(EXIT_FAILED) from None
-    except SchemaVersionError as exc:
-        err.print(f"configuration error: {exc}")
-        raise typer.Exit(EXIT_USAGE) from None
-    except Exception as exc:  # the run failed: say so plainly; Prefect has logged the traceback
-        err.print(f"[bold red]run failed:[/] {type(exc).__name__} (see the Prefect log for the traceback)")
-        raise typer.Exit(EXIT_FAILED) from None
+    with _store_errors():
+        try:
+            with one_shot():
+                report = nightly(inbox=inbox.resolve(), plans_dir=plans.resolve(), db_path=db.resolve(),
+                                 as_of=run_date)
+        except (DatabaseBusyError, SchemaVersionError):
+            raise
+        except Exception as exc:  # the run failed: say so plainly; Prefect has logged the traceback
+            err.print(f"[bold red]run failed:[/] {type(exc).__name__} (see the Prefect log for the traceback)")
+            raise typer.Exit(EXIT_FAILED) from None
     _print_report(report)
     raise typer.Exit(EXIT_OK if report.ok else EXIT_FAILED)
 
@@ -174,23 +194,18 @@ def true_up_command(
     if year not in limits["plan_year"].to_list():
         err.print(f"configuration error: no IRS limits for {year} in sql/seeds/irs_limits.csv")
         raise typer.Exit(EXIT_USAGE)
-    if not db.is_file():
-        err.print(f"--db: {db} does not exist")
-        raise typer.Exit(EXIT_USAGE)
+    _existing(db)
     from pipelines.flows import one_shot, true_up
 
-    try:
-        with one_shot():
-            report = true_up(plan_file=plan_file.resolve(), plan_year=year, db_path=db.resolve(), as_of=run_date)
-    except DatabaseBusyError as exc:
-        err.print(str(exc))
-        raise typer.Exit(EXIT_FAILED) from None
-    except SchemaVersionError as exc:
-        err.print(f"configuration error: {exc}")
-        raise typer.Exit(EXIT_USAGE) from None
-    except Exception as exc:  # the run failed: Prefect has logged the traceback
-        err.print(f"[bold red]true-up failed:[/] {type(exc).__name__}")
-        raise typer.Exit(EXIT_FAILED) from None
+    with _store_errors():
+        try:
+            with one_shot():
+                report = true_up(plan_file=plan_file.resolve(), plan_year=year, db_path=db.resolve(), as_of=run_date)
+        except (DatabaseBusyError, SchemaVersionError):
+            raise
+        except Exception as exc:  # the run failed: Prefect has logged the traceback
+            err.print(f"[bold red]true-up failed:[/] {type(exc).__name__}")
+            raise typer.Exit(EXIT_FAILED) from None
     (result,) = report.files
     if result.status == "skipped":
         out.print(f"{result.file_name}: nothing to do, {result.error}")
@@ -208,22 +223,12 @@ def check(
 ) -> None:
     """Run the invariant checks (sql/checks/*.sql) against a database, opened read-only: exit 0 when every
     check returns no rows, 1 naming each check that does."""
-    if not db.is_file():
-        err.print(f"--db: {db} does not exist")
-        raise typer.Exit(EXIT_USAGE)
     from pipelines.store import Database
     from pipelines.store.checks import check_names, run_checks
 
-    try:
-        with Database(db, read_only=True) as database:
-            failures = run_checks(database)
-            checked = check_names()
-    except DatabaseBusyError as exc:
-        err.print(str(exc))
-        raise typer.Exit(EXIT_FAILED) from None
-    except SchemaVersionError as exc:
-        err.print(f"configuration error: {exc}")
-        raise typer.Exit(EXIT_USAGE) from None
+    with _store_errors(), Database(_existing(db), read_only=True) as database:
+        failures = run_checks(database)
+        checked = check_names()
     for failure in failures:
         err.print(f"[bold red]invariant check failed:[/] {failure.check} ({failure.rows.height} rows)")
         err.print(str(failure.rows.head(10)))
@@ -253,24 +258,15 @@ def rmd_letters(
     except PlanConfigError as exc:
         err.print(f"configuration error: {exc}")
         raise typer.Exit(EXIT_USAGE) from None
-    if not db.is_file():
-        err.print(f"--db: {db} does not exist")
-        raise typer.Exit(EXIT_USAGE)
+    _existing(db)
     if out_dir.exists() and not out_dir.is_dir():
         err.print(f"--out: {out_dir} is not a folder")
         raise typer.Exit(EXIT_USAGE)
     from pipelines.letters import write_letters
     from pipelines.store import Database, rmd
 
-    try:
-        with Database(db, read_only=True) as database:
-            notices = rmd.letters(database, plan, year)
-    except DatabaseBusyError as exc:
-        err.print(str(exc))
-        raise typer.Exit(EXIT_FAILED) from None
-    except SchemaVersionError as exc:
-        err.print(f"configuration error: {exc}")
-        raise typer.Exit(EXIT_USAGE) from None
+    with _store_errors(), Database(db, read_only=True) as database:
+        notices = rmd.letters(database, plan, year)
     written = write_letters(notices, config.name, year, out_dir)
     due = notices.filter(notices["status"] == "due").height
     out.print(
