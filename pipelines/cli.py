@@ -74,6 +74,15 @@ def _print_report(report) -> None:  # noqa: ANN001 - RunReport, imported lazily 
                 f"RMD notices {plan_id} ({years}): {counts.get('due', 0)} due, {counts.get('overdue', 0)} overdue, "
                 f"{counts.get('satisfied', 0)} satisfied (see rmd_notices; letters: planadmin notices rmd)"
             )
+    leavers: dict[str, dict[str, int]] = {}
+    for plan_id, category, count in report.rollover_counts:
+        leavers.setdefault(plan_id, {})[category] = count
+    for plan_id, counts in sorted(leavers.items()):
+        out.print(
+            f"Leavers {plan_id}: {counts.get('cash_out', 0)} cash-out, {counts.get('automatic_rollover', 0)} "
+            f"automatic rollover, {counts.get('consent_required', 0)} consent required, {counts.get('rmd_first', 0)} "
+            "RMD first (see rollover_eligibility; costs: planadmin withdrawal-cost)"
+        )
     rejected = [(f.file_name, *r) for f in report.files for r in f.rejected]
     if rejected:
         shown = Table(title="Rejected rows (values and personal data: see the rejections table)")
@@ -273,6 +282,97 @@ def rmd_letters(
         f"{plan} {year}: {len(written.letters)} letters ({due} due, {notices.height - due} overdue) and "
         f"{written.summary.name} in {out_dir}"
     )
+    raise typer.Exit(EXIT_OK)
+
+
+def _rate_bp(label: str, value: str) -> int:
+    """A tax rate given in percent (``22``, ``4.5``) as basis points, or exit 2."""
+    from decimal import Decimal, InvalidOperation
+
+    try:
+        rate = Decimal(value)
+    except InvalidOperation:
+        rate = Decimal(-1)
+    if not (0 <= rate <= 100 and rate == rate.quantize(Decimal("0.01"))):
+        err.print(f"{label}: {value!r} is not a percent from 0 to 100 with at most 2 decimals")
+        raise typer.Exit(EXIT_USAGE)
+    return int(rate * 100)
+
+
+@app.command("withdrawal-cost")
+def withdrawal_cost_command(
+    plan: Annotated[str, typer.Option("--plan", help="Plan id")],
+    employee: Annotated[str, typer.Option("--employee", help="The leaver's employee id")],
+    amount: Annotated[str | None, typer.Option(help="Dollars to take in cash (default: the whole vested balance)")] = None,
+    federal_rate: Annotated[str, typer.Option("--federal-rate", help="Federal income tax rate, percent")] = "22",
+    state_rate: Annotated[str, typer.Option("--state-rate", help="State income tax rate, percent")] = "0",
+    db: Annotated[Path, typer.Option(help="DuckDB database file")] = Path("planadmin.duckdb"),
+    output_format: Annotated[str, typer.Option("--format", help="table or json")] = "table",
+) -> None:
+    """What cashing out really costs a leaver, from their own ledger (as of the last run's rollover report): the
+    taxable part, the 20% withholding, the 10% early penalty, estimated income tax at the given rates, what is
+    left in hand, and what a direct rollover keeps instead. Reads the database only."""
+    import json
+    from decimal import Decimal, InvalidOperation
+
+    from pipelines.distribution_rules import load_distribution_rules, rules_for_year
+    from pipelines.rules.rollover import withdrawal_cost
+    from pipelines.store import Database, rollover
+
+    if output_format not in ("table", "json"):
+        err.print(f"--format: {output_format!r} is not table or json")
+        raise typer.Exit(EXIT_USAGE)
+    federal_bp, state_bp = _rate_bp("--federal-rate", federal_rate), _rate_bp("--state-rate", state_rate)
+    with _store_errors(), Database(_existing(db), read_only=True) as database:
+        found = rollover.one_person(database, plan, employee)
+    if found.height == 0:
+        err.print(f"{plan}/{employee} is not in the rollover-eligibility report: only a leaver with a vested balance "
+                  "(as of the last run) can be paid out")
+        raise typer.Exit(EXIT_USAGE)
+    row = found.row(0, named=True)
+    person = {
+        "vested_balance_cents": int(row["vested_balance"] * 100),
+        "taxable_if_cashed_out_cents": int(row["taxable_if_cashed_out"] * 100),
+        "rmd_due_cents": int(row["rmd_due"] * 100),
+        "early_penalty_applies": row["early_penalty_applies"],
+    }
+    try:
+        amount_cents = person["vested_balance_cents"] if amount is None else int(Decimal(amount) * 100)
+        if amount is not None and Decimal(amount) * 100 != amount_cents:
+            raise InvalidOperation
+        costs = withdrawal_cost(person, amount_cents, federal_bp, state_bp,
+                                rules_for_year(load_distribution_rules(), row["as_of"].year))
+    except (InvalidOperation, ValueError) as exc:
+        err.print(f"--amount: {amount!r}: {exc if isinstance(exc, ValueError) else 'not an amount in dollars and cents'}")
+        raise typer.Exit(EXIT_USAGE) from None
+    labels = {
+        "amount_cents": "cash-out amount (gross)",
+        "taxable_cents": "taxable part",
+        "withholding_cents": "mandatory federal withholding (20%, a prepayment of the tax)",
+        "cash_at_payment_cents": "cash received at payment",
+        "penalty_cents": "10% early-distribution penalty" + ("" if row["early_penalty_applies"] else " (does not apply)"),
+        "federal_tax_cents": f"estimated federal income tax ({federal_rate}%)",
+        "state_tax_cents": f"estimated state income tax ({state_rate}%)",
+        "net_after_tax_cents": "kept after tax and penalty",
+        "rollover_keeps_cents": "a direct rollover keeps instead (no tax now)",
+        "rmd_part_cents": "of it, RMD paid first (cannot be rolled over)",
+    }
+    if output_format == "json":
+        out.print_json(json.dumps({
+            "plan_id": plan, "employee_id": employee, "as_of": str(row["as_of"]), "category": row["category"],
+            "vested_balance": _money(person["vested_balance_cents"]).replace(",", ""),
+            **{k.removesuffix("_cents"): _money(v).replace(",", "") for k, v in costs.items()},
+        }))
+        raise typer.Exit(EXIT_OK)
+    table = Table(title=f"Cashing out {plan}/{employee} (as of {row['as_of']}; vested balance "
+                        f"{_money(person['vested_balance_cents'])}, {row['category'].replace('_', ' ')})")
+    table.add_column("")
+    table.add_column("dollars", justify="right")
+    for key, label in labels.items():
+        table.add_row(label, _money(costs[key]))
+    out.print(table)
+    out.print("Withholding is a prepayment, not the final tax: the tax owed is settled on the return. The income tax "
+              "figures are estimates at the rates given.")
     raise typer.Exit(EXIT_OK)
 
 

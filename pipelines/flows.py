@@ -3,9 +3,9 @@
 ``nightly`` discovers ``INBOX/<plan_id>/<kind>/*.csv`` for the kinds census, payroll, balances and
 distributions (files in name order, so name them by date) and, per plan (in one transaction), runs one
 ``post-file`` task per file, in that order of kinds; then runs each derived step of
-:data:`pipelines.derived.STEPS` (true-ups due by the run's as-of date, terminations dated by then, RMD notices)
-as a ``derive`` task. Last it runs the invariant checks in ``sql/checks/`` and counts the RMD notices per plan
-and status. Logs carry counts and file names only, never personal data.
+:data:`pipelines.derived.STEPS` (true-ups due by the run's as-of date, terminations dated by then, RMD notices, the rollover-eligibility
+report) as a ``derive`` task. Last it runs the invariant checks in ``sql/checks/`` and counts the RMD notices
+per plan and status and the leavers per plan and rollover category. Logs carry counts and file names only, never personal data.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from pipelines.distributions_batch import process_distributions_file
 from pipelines.derived import STEPS, Step
 from pipelines.derived.true_up import post_true_up
 from pipelines.file_batch import FileResult
-from pipelines.store import CheckFailure, Database, GroupAborted, rmd, runs
+from pipelines.store import CheckFailure, Database, GroupAborted, rmd, rollover, runs
 from pipelines.store.checks import run_checks
 from pipelines.limits import load_irs_limits
 from pipelines.payroll_batch import process_payroll_file
@@ -58,6 +58,8 @@ class RunReport:
     check_failures: list[CheckFailure] = field(default_factory=list)
     #: (plan_id, status, notices): the current RMD notices for the as-of year and the year before.
     rmd_counts: list[tuple[str, str, int]] = field(default_factory=list)
+    #: (plan_id, category, leavers): the rollover-eligibility report's categories.
+    rollover_counts: list[tuple[str, str, int]] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -211,6 +213,7 @@ def nightly(inbox: Path, plans_dir: Path, db_path: Path, as_of: date) -> RunRepo
                         report.files.extend(derive(db, name, step, plan, as_of, report.run_id, limits))
             report.check_failures = run_checks(db, report.run_id)
             report.rmd_counts = list(rmd.status_counts(db, as_of.year - 1, as_of.year).iter_rows())
+            report.rollover_counts = list(rollover.category_counts(db).iter_rows())
         except BaseException:
             runs.finish_run(db, report.run_id, "failed")
             raise

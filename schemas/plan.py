@@ -180,6 +180,46 @@ class VestingConfig(_Strict):
         return int(pct_after(self.schedule, years) * 100)
 
 
+#: The largest involuntary cash-out the law has allowed (SECURE 2.0 §304, distributions after 2023); the limit
+#: in force for a date comes from sql/seeds/distribution_rules.csv.
+MAX_FORCE_OUT_DOLLARS = Decimal(7000)
+#: IRC §401(a)(31)(B): a mandatory distribution above $1,000 must be rolled to an IRA unless the person elects.
+MAX_CASH_OUT_DOLLARS = Decimal(1000)
+
+Money = Annotated[Decimal, BeforeValidator(_to_decimal)]
+
+
+class DistributionsConfig(_Strict):
+    """What the plan may do with a leaver's account without consent (IRC §411(a)(11), §401(a)(31)(B)).
+
+    A vested balance at or below ``cash_out_limit`` may be paid out; above it and at or below
+    ``force_out_limit``, rolled over to an IRA automatically; above, only with consent. The force-out limit in
+    force on a date is the lower of this and the law's for that year ($5,000 before 2024). With
+    ``exclude_rollovers_from_force_out``, money rolled in from elsewhere does not count toward the limits.
+    """
+
+    cash_out_limit: Money = Field(default=MAX_CASH_OUT_DOLLARS, ge=0, le=MAX_CASH_OUT_DOLLARS)
+    force_out_limit: Money = Field(default=MAX_FORCE_OUT_DOLLARS, ge=0, le=MAX_FORCE_OUT_DOLLARS)
+    exclude_rollovers_from_force_out: bool = True
+
+    _places = field_validator("cash_out_limit", "force_out_limit")(_two_places)
+
+    @field_validator("force_out_limit")
+    @classmethod
+    def _ordered(cls, value: Decimal, info) -> Decimal:  # noqa: ANN001 - pydantic's ValidationInfo
+        if value < info.data.get("cash_out_limit", Decimal(0)):
+            raise ValueError("must not be below cash_out_limit")
+        return value
+
+    @property
+    def cash_out_limit_cents(self) -> int:
+        return int(self.cash_out_limit * 100)
+
+    @property
+    def force_out_limit_cents(self) -> int:
+        return int(self.force_out_limit * 100)
+
+
 class PlanConfig(_Strict):
     plan_id: str = Field(pattern=r"^[A-Za-z0-9_-]{1,64}$")
     name: str = Field(min_length=1)
@@ -188,6 +228,7 @@ class PlanConfig(_Strict):
     true_up: TrueUpConfig = TrueUpConfig()
     nonelective: NonelectiveConfig = NonelectiveConfig()
     vesting: VestingConfig = VestingConfig()
+    distributions: DistributionsConfig = DistributionsConfig()
 
 
 def _describe(err: dict) -> str:

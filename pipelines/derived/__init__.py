@@ -1,5 +1,5 @@
 """Derived steps: what depends on a whole plan as of the run's date rather than on one file (true-ups due,
-terminations, RMD notices), recomputed from the store every night so a re-run after a crash finds exactly what
+terminations, RMD notices, the rollover-eligibility report), recomputed from the store every night so a re-run after a crash finds exactly what
 is still to do. Each is a :data:`Step`, listed in :data:`STEPS` in the order the nightly flow runs them after a
 plan's files; adding one is one function and one line here.
 """
@@ -12,6 +12,7 @@ from typing import Protocol
 import polars as pl
 
 from pipelines.derived.rmd import rmd_step
+from pipelines.derived.rollover import rollover_step
 from pipelines.derived.terminations import terminations_step
 from pipelines.derived.true_up import post_due_true_ups
 from pipelines.file_batch import FileResult
@@ -29,9 +30,11 @@ class Step(Protocol):
 
 
 #: (name, step) in the order they run: the true-up first, so a leaver's year-end match is vested with the rest;
-#: RMD notices last, from balances that hold the night's forfeitures.
+#: RMD notices from balances that hold the night's forfeitures; the rollover report last, since an RMD due comes
+#: out before anything is rolled over.
 STEPS: tuple[tuple[str, Step], ...] = (
     ("true-ups", post_due_true_ups),
     ("terminations", terminations_step),
     ("rmd-notices", rmd_step),
+    ("rollover-eligibility", rollover_step),
 )
