@@ -174,6 +174,9 @@ def test_demo_through_the_real_command(tmp_path):
     # due (first night), G80007 2025 overdue, 2026 due.
     assert "RMD notices acme (2025-2026): 4 due, 1 overdue, 1 satisfied" in night.stdout
     assert "RMD notices globex (2025-2026): 2 due, 1 overdue, 0 satisfied" in night.stdout
+    # The retirees with an RMD due are rmd_first; acme's other leavers as the first night left them.
+    assert "Leavers acme: 1 cash-out, 2 automatic rollover, 8 consent required, 3 RMD first" in night.stdout
+    assert "Leavers globex: 0 cash-out, 0 automatic rollover, 11 consent required, 2 RMD first" in night.stdout
     with duckdb.connect(str(db), read_only=True) as con:
         notices = {(p, e, y): rest for p, e, y, *rest in con.sql(
             "SELECT plan_id, employee_id, distribution_year, rmd_amount::VARCHAR, taken::VARCHAR, remaining::VARCHAR, "

@@ -29,7 +29,7 @@ DEMO = REPO / "fixtures" / "demo"
 AS_OF = "2026-01-15"  # acme's 2025 true-up is due on 15 January: the run posts it too
 
 # Columns that legitimately differ between two runs: which run, and when.
-VOLATILE = {"run_id", "started_at", "finished_at"}
+VOLATILE = {"run_id", "started_at", "finished_at", "superseded_by_run"}
 TABLES = {
     "ledger": "entry_id",
     "batches": "batch_id",
@@ -44,6 +44,10 @@ TABLES = {
     "balance_statements": "plan_id, employee_id, source, as_of_date",
     "terminations": "plan_id, employee_id, termination_date",
     "termination_reports": "plan_id, employee_id, processed_date, batch_id",
+    "rmd_notices": "plan_id, employee_id, distribution_year",
+    "rmd_notice_history": "plan_id, employee_id, distribution_year, superseded_on",
+    "rollover_eligibility": "plan_id, employee_id",
+    "rollover_eligibility_history": "plan_id, employee_id, superseded_on",
 }
 
 
