@@ -30,7 +30,7 @@ def leaver_money(db: Database, plan: PlanConfig, as_of: date) -> pl.DataFrame:
         rows, _ = compute_forfeitures(pending, hours, balances.employer_balances(db, plan_id, pending["employee_id"]),
                                       plan.vesting)
         vested_employer = rows.select("employee_id", pl.col("vested_employer_balance_cents").alias("vested_employer_cents"))
-    basis = rollover.roth_basis(db, plan_id, found.filter(pl.col("roth_balance_cents") != 0)["employee_id"])
+    basis = rollover.roth_basis(db, plan_id, found.filter(pl.col("roth_balance_cents") != 0))
     return (
         found.join(vested_employer, on="employee_id", how="left")
         .join(basis, on="employee_id", how="left")

@@ -21,10 +21,10 @@ def leavers(db: Database, plan_id: str, as_of: date) -> pl.DataFrame:
     return db.query("rollover/leavers", {"plan_id": plan_id, "as_of": as_of})
 
 
-def roth_basis(db: Database, plan_id: str, employee_ids: pl.Series) -> pl.DataFrame:
-    """Per person of ``employee_ids`` with Roth money: Roth contributions and opening balances."""
+def roth_basis(db: Database, plan_id: str, roth: pl.DataFrame) -> pl.DataFrame:
+    """Per person of ``roth`` (``employee_id``, ``roth_balance_cents``): Roth contributions and opening balances."""
     return db.query("rollover/roth_basis", {"plan_id": plan_id},
-                    wanted_ids=employee_ids.unique().to_frame("employee_id"))
+                    wanted_ids=roth.select("employee_id", "roth_balance_cents").unique())
 
 
 def rmd_due(db: Database, plan_id: str) -> pl.DataFrame:
