@@ -17,6 +17,8 @@ from __future__ import annotations
 
 from enum import Enum
 
+import polars as pl
+
 
 class FileReject(str, Enum):
     """Reasons a whole file is rejected, checked in this order."""
@@ -146,4 +148,15 @@ class NoticeCode(str, Enum):
     POSTED_OUT_OF_ORDER = (
         "posted_out_of_order",
         "a pay date before one already posted for the person and year: rooms were filled in posting order",
+    )
+
+
+def notice_rows(people: pl.DataFrame, code: NoticeCode | pl.Expr, message: pl.Expr) -> pl.DataFrame:
+    """Notices about a derived step's people (no file line): ``line_number`` (null), ``employee_id``, ``code``
+    (one code, or an expression choosing one per row) and ``message``, as ``notices`` keeps them."""
+    return people.select(
+        pl.lit(None, pl.Int32).alias("line_number"),
+        "employee_id",
+        (pl.lit(code.value) if isinstance(code, NoticeCode) else code).alias("code"),
+        message.alias("message"),
     )

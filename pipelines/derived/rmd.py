@@ -7,7 +7,6 @@ listed once for a beneficiary review (a notice in a batch of kind ``rmd``). Re-r
 
 from __future__ import annotations
 
-import hashlib
 from datetime import date
 
 import polars as pl
@@ -16,24 +15,22 @@ from pipelines.file_batch import FileResult, now
 from pipelines.money import hundredths_to_decimal
 from pipelines.rmd_tables import RmdTables, load_rmd_tables
 from pipelines.rules.rmd import compute_notices, deceased
-from pipelines.store import BatchRecord, Database, rmd, runs
+from pipelines.store import Database, rmd, runs
 from schemas.plan import PlanConfig
-from schemas.reasons import NoticeCode
+from schemas.reasons import NoticeCode, notice_rows
 
 FILE_KIND = "rmd"
 
 
 def review_notices(reviews: pl.DataFrame) -> pl.DataFrame:
     """One notice per deceased participant with money here."""
-    return reviews.select(
-        pl.lit(None, pl.Int32).alias("line_number"),
-        "employee_id",
-        pl.lit(NoticeCode.RMD_BENEFICIARY_REVIEW.value).alias("code"),
+    return notice_rows(
+        reviews, NoticeCode.RMD_BENEFICIARY_REVIEW,
         pl.format(
             "died (termination reason death, {}) with {} dollars in the plan: beneficiaries' required minimum "
             "distributions are not computed here; review the beneficiaries and what they must take",
             pl.col("termination_date"), hundredths_to_decimal(pl.col("balance_cents")),
-        ).alias("message"),
+        ),
     )
 
 
@@ -54,11 +51,8 @@ def update_rmd_notices(
     record = None
     if reviews.height:
         name = f"{plan_id}/rmd/{as_of}"
-        batch_id = f"{plan_id}-rmd-{as_of}-{runs.count_batches(db, plan_id, name) + 1}"
-        record = BatchRecord(
-            batch_id, run_id, plan_id, FILE_KIND, name, hashlib.sha256(batch_id.encode()).hexdigest(),
-            reviews.height, reviews.height, 0, 0, "posted", None, started, now(),
-        )
+        record = runs.derived_batch(db, run_id=run_id, plan_id=plan_id, kind=FILE_KIND, name=name,
+                                    label=f"rmd-{as_of}", rows=reviews.height, started=started, finished=now())
     with db.transaction():
         rmd.replace_notices(db, plan_id, notices, (year - 1, year), as_of, run_id)
         if record is not None:

@@ -13,16 +13,15 @@ restoration need a plan administrator's decision that these files do not carry.
 
 from __future__ import annotations
 
-import hashlib
 from datetime import date
 
 import polars as pl
 
 from pipelines.file_batch import FileResult, now
-from pipelines.store import BatchRecord, Database, balances, runs, terminations
+from pipelines.store import Database, balances, runs, terminations
 from pipelines.rules.vesting import compute_forfeitures, forfeiture_top_ups
 from schemas.plan import PlanConfig
-from schemas.reasons import NoticeCode
+from schemas.reasons import NoticeCode, notice_rows
 
 FILE_KIND = "terminations"
 
@@ -33,31 +32,27 @@ def change_notices(changes: pl.DataFrame) -> pl.DataFrame:
         "the termination on {} was processed (forfeited {})", pl.col("processed_date"), pl.col("forfeited_amount")
     )
     withdrawn = pl.col("current_termination_date").is_null()
-    return changes.select(
-        pl.lit(None, pl.Int32).alias("line_number"),
-        "employee_id",
+    return notice_rows(
+        changes,
         pl.when(withdrawn).then(pl.lit(NoticeCode.TERMINATION_WITHDRAWN.value))
-        .otherwise(pl.lit(NoticeCode.TERMINATION_CHANGED.value)).alias("code"),
+        .otherwise(pl.lit(NoticeCode.TERMINATION_CHANGED.value)),
         pl.when(withdrawn)
         .then(pl.format("{}; the participant no longer has a termination in force (rehired, or it was sent in "
                         "error): it is not reversed or restored automatically", processed))
         .otherwise(pl.format("{}; the termination is now {} ({}) (a correction, or a new termination after a "
                              "rehire): not processed again, review its vesting and forfeiture", processed,
-                             pl.col("current_termination_date"), pl.col("current_termination_reason").fill_null("no reason")))
-        .alias("message"),
+                             pl.col("current_termination_date"), pl.col("current_termination_reason").fill_null("no reason"))),
     )
 
 
 def rehired(rows: pl.DataFrame) -> pl.DataFrame:
-    return rows.filter(pl.col("vesting_basis") == "hire_date_changed").select(
-        pl.lit(None, pl.Int32).alias("line_number"),
-        "employee_id",
-        pl.lit(NoticeCode.TERMINATION_AFTER_REHIRE.value).alias("code"),
+    return notice_rows(
+        rows.filter(pl.col("vesting_basis") == "hire_date_changed"), NoticeCode.TERMINATION_AFTER_REHIRE,
         pl.format(
             "terminated on {} with a hire date later than the first one reported (a rehire, or a corrected date): "
             "service before it and breaks in service need a decision, so nothing was forfeited ({} cents of "
             "employer money kept)", pl.col("termination_date"), pl.col("employer_balance_cents"),
-        ).alias("message"),
+        ),
     )
 
 
@@ -65,43 +60,36 @@ def processing_notices(rows: pl.DataFrame, hours: pl.DataFrame, method: str) -> 
     """Terminations processed tonight that a plan administrator should look at: one that predates the plan's
     records (the prior recordkeeper's vesting stands), and, under hours-based vesting, one with no payroll
     hours on record (only prior service counted)."""
-    before_records = rows.filter(pl.col("vesting_basis") == "prior_recordkeeper").select(
-        pl.lit(None, pl.Int32).alias("line_number"),
-        "employee_id",
-        pl.lit(NoticeCode.TERMINATION_BEFORE_RECORDS.value).alias("code"),
+    before_records = notice_rows(
+        rows.filter(pl.col("vesting_basis") == "prior_recordkeeper"), NoticeCode.TERMINATION_BEFORE_RECORDS,
         pl.format(
             "terminated on {}, before any money on record here: the prior recordkeeper's vesting stands and the "
             "stated employer balance ({} cents) is kept, nothing forfeited",
             pl.col("termination_date"), pl.col("employer_balance_cents"),
-        ).alias("message"),
+        ),
     )
     if method != "hours":
         return pl.concat([before_records, rehired(rows)])
     with_hours = hours.filter(pl.col("hours_worked_hundredths") > 0)["employee_id"].implode()
-    no_hours = rows.filter(
-        (pl.col("vesting_basis") == "schedule") & ~pl.col("employee_id").is_in(with_hours)
-    ).select(
-        pl.lit(None, pl.Int32).alias("line_number"),
-        "employee_id",
-        pl.lit(NoticeCode.NO_HOURS_REPORTED.value).alias("code"),
+    no_hours = notice_rows(
+        rows.filter((pl.col("vesting_basis") == "schedule") & ~pl.col("employee_id").is_in(with_hours)),
+        NoticeCode.NO_HOURS_REPORTED,
         pl.format(
             "vesting service is counted from payroll hours, and none were reported for this person: {} years "
             "(prior service only) gave {} basis points vested", pl.col("years_of_service"), pl.col("vested_bp"),
-        ).alias("message"),
+        ),
     )
     return pl.concat([before_records, rehired(rows), no_hours])
 
 
 def top_up_notices(top_ups: pl.DataFrame, forfeitable: pl.DataFrame) -> pl.DataFrame:
     """One notice per person and source whose later employer money was partly forfeited tonight."""
-    return top_ups.join(forfeitable, on=["employee_id", "source"], how="left").select(
-        pl.lit(None, pl.Int32).alias("line_number"),
-        "employee_id",
-        pl.lit(NoticeCode.FORFEITURE_ADDED.value).alias("code"),
+    return notice_rows(
+        top_ups.join(forfeitable, on=["employee_id", "source"], how="left"), NoticeCode.FORFEITURE_ADDED,
         pl.format(
             "{} money posted after the termination on {} was processed: its non-vested part, {} cents, is forfeited",
             pl.col("source"), pl.col("termination_date"), 0 - pl.col("amount_cents"),
-        ).alias("message"),
+        ),
     )
 
 
@@ -125,11 +113,9 @@ def process_terminations(db: Database, *, plan: PlanConfig, as_of: date, run_id:
         top_up_notices(top_ups, forfeitable),
     ])
     name = f"{plan_id}/terminations/{as_of}"
-    batch_id = f"{plan_id}-terminations-{as_of}-{runs.count_batches(db, plan_id, name) + 1}"
-    record = BatchRecord(
-        batch_id, run_id, plan_id, FILE_KIND, name, hashlib.sha256(batch_id.encode()).hexdigest(),
-        rows.height, rows.height, 0, 0, "posted", None, started, now(),
-    )
+    record = runs.derived_batch(db, run_id=run_id, plan_id=plan_id, kind=FILE_KIND, name=name,
+                                label=f"terminations-{as_of}", rows=rows.height, started=started, finished=now())
+    batch_id = record.batch_id
     with db.transaction():
         terminations.post_terminations(db, record, rows, entries, changes, notices, as_of)
     totals = dict(

@@ -5,14 +5,13 @@ for the people not yet trued up, computed by the pure rule and posted in one tra
 
 from __future__ import annotations
 
-import hashlib
 from datetime import date
 
 import polars as pl
 
 from pipelines.file_batch import FileResult, now
 from pipelines.rules.true_up import compute_true_up, is_due
-from pipelines.store import BatchRecord, Database, runs, true_ups
+from pipelines.store import Database, runs, true_ups
 from schemas.plan import PlanConfig
 
 FILE_KIND = "true_up"
@@ -28,7 +27,6 @@ def post_true_up(
     if annual.height == 0:
         return FileResult(plan_id, name, "skipped", None, error=f"the {plan_year} true-up was already posted")
     results = compute_true_up(annual, limits, plan)
-    batch_id = f"{plan_id}-true-up-{plan_year}-{runs.count_batches(db, plan_id, name) + 1}"
     entries = results.filter(pl.col("true_up_cents") > 0).select(
         "employee_id",
         pl.lit(as_of, pl.Date).alias("effective_date"),
@@ -47,14 +45,12 @@ def post_true_up(
         pl.col("reduced_415c_cents").alias("amount_cents"),
         pl.lit(None, pl.Int32).alias("line_number"),
     )
-    record = BatchRecord(
-        batch_id, run_id, plan_id, FILE_KIND, name, hashlib.sha256(batch_id.encode()).hexdigest(),
-        results.height, results.height, 0, 0, "posted", None, started, now(),
-    )
+    record = runs.derived_batch(db, run_id=run_id, plan_id=plan_id, kind=FILE_KIND, name=name,
+                                label=f"true-up-{plan_year}", rows=results.height, started=started, finished=now())
     with db.transaction():
         true_ups.post_true_up(db, record, results, entries, events, as_of)
     posted = int(entries["amount_cents"].sum()) if entries.height else 0
-    return FileResult(plan_id, name, "posted", batch_id, results.height, results.height, 0, None,
+    return FileResult(plan_id, name, "posted", record.batch_id, results.height, results.height, 0, None,
                       {"match_true_up": posted} if posted else {})
 
 

@@ -3,6 +3,7 @@ every batch may carry (rejections, notices, limit events)."""
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import asdict, dataclass
 from datetime import date, datetime
 
@@ -50,6 +51,18 @@ def attempts(db: Database, plan_id: str, file_kind: str, file_sha256: str) -> in
 
 def count_batches(db: Database, plan_id: str, file_name: str) -> int:
     return db.query("runs/count_batches", {"plan_id": plan_id, "file_name": file_name}).item()
+
+
+def derived_batch(
+    db: Database, *, run_id: str, plan_id: str, kind: str, name: str, label: str, rows: int, started: datetime,
+    finished: datetime,
+) -> BatchRecord:
+    """The batch a derived step posts as (``kind`` true_up, terminations, rmd): named ``name``, with the id
+    ``<plan>-<label>-<attempt>`` (a later run that posts under the same name is the next attempt), every row
+    posted."""
+    batch_id = f"{plan_id}-{label}-{count_batches(db, plan_id, name) + 1}"
+    return BatchRecord(batch_id, run_id, plan_id, kind, name, hashlib.sha256(batch_id.encode()).hexdigest(), rows,
+                       rows, 0, 0, "posted", None, started, finished)
 
 
 _BATCH_SCHEMA = {
