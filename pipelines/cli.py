@@ -279,7 +279,7 @@ def rmd_letters(
     written = write_letters(notices, config.name, year, out_dir)
     due = notices.filter(notices["status"] == "due").height
     out.print(
-        f"{plan} {year}: {len(written.letters)} letters ({due} due, {notices.height - due} overdue) and "
+        f"{plan} {year}: {len(written.letters)} letter{'' if len(written.letters) == 1 else 's'} ({due} due, {notices.height - due} overdue) and "
         f"{written.summary.name} in {out_dir}"
     )
     raise typer.Exit(EXIT_OK)

@@ -116,7 +116,7 @@ def test_the_letters_command_reads_the_database_only(retiree, ledger, tmp_path):
     result = runner.invoke(app, ["notices", "rmd", "--plan", "acme", "--year", "2026", "--out",
                                  str(tmp_path / "letters"), "--db", str(db_path), "--plans", str(plans)])
     assert result.exit_code == 0, result.output
-    assert "1 letters (1 due, 0 overdue)" in result.output
+    assert "1 letter (1 due, 0 overdue)" in result.output
     assert sorted(p.name for p in (tmp_path / "letters").iterdir()) == ["rmd_2026_R1.pdf", "summary.csv"]
     missing = runner.invoke(app, ["notices", "rmd", "--plan", "acme", "--year", "2026", "--out",
                                   str(tmp_path / "x"), "--db", str(tmp_path / "nope.duckdb"), "--plans", str(plans)])
