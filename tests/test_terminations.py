@@ -4,6 +4,7 @@ plan's forfeiture account, and later changes reported rather than re-processed."
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
 import pytest
 
@@ -350,3 +351,93 @@ def test_top_ups_stop_once_a_change_was_reported(post, post_kind, ledger, plan_w
          plan=plan)
     assert run_terminations(ledger, plan, "2025-03-08") is None
     assert ledger.frame("SELECT count(*) FROM ledger WHERE entry_type = 'forfeiture'").item() == 2
+
+
+#: What forfeitable_since_processing.sql answers, by its definition: summed over the ledger's every entry. The
+#: store reads the balance state instead (payroll history is the bulk of the ledger and grows every night); the
+#: two must agree row for row.
+FORFEITABLE_FROM_THE_LEDGER = """
+WITH in_force AS (
+    SELECT t.employee_id, t.termination_date, t.processed_on, t.vested_pct
+    FROM terminations t
+    JOIN terminations_in_force f ON f.plan_id = t.plan_id AND f.employee_id = t.employee_id
+    WHERE t.plan_id = $plan_id AND f.termination_date = t.termination_date
+      AND f.termination_reason IS NOT DISTINCT FROM t.termination_reason
+      AND t.vested_pct < 100
+      AND NOT EXISTS (SELECT 1 FROM termination_reports r WHERE r.plan_id = t.plan_id
+                      AND r.employee_id = t.employee_id AND r.processed_date = t.termination_date)
+)
+SELECT f.employee_id, f.termination_date, l.source, cents(any_value(f.vested_pct)) AS vested_bp,
+       cents(coalesce(sum(l.amount) FILTER (WHERE (l.entry_type = 'contribution'
+                                                   AND l.plan_year <= year(f.termination_date))
+                                                  OR l.entry_type = 'opening_balance'
+                                                  OR (l.entry_type = 'earnings'
+                                                      AND l.effective_date <= f.processed_on)), 0))
+           AS subject_cents,
+       cents(coalesce(-sum(l.amount) FILTER (WHERE l.entry_type = 'forfeiture'), 0)) AS forfeited_cents,
+       cents(sum(l.amount)) AS balance_cents
+FROM in_force f
+JOIN ledger l ON l.employee_id = f.employee_id
+WHERE l.plan_id = $plan_id AND l.source IN (SELECT source FROM money_sources WHERE owner = 'employer')
+GROUP BY f.employee_id, f.termination_date, l.source
+ORDER BY ALL
+"""
+
+
+def test_money_owed_since_processing_is_read_from_the_balance_state_as_the_ledger_says(post, post_kind, ledger, limits):
+    from conftest import make_csv, row
+    from pipelines.derived.true_up import post_true_up
+    from pipelines.rules.vesting import forfeiture_top_ups
+
+    plan = parse_plan_text(GRADED_TOML + "[true_up]\nenabled = true\n", "acme.toml")
+
+    def agree() -> list[tuple]:
+        stored = terminations_store.forfeitable_since_processing(ledger, "acme")
+        assert stored.equals(ledger.frame(FORFEITABLE_FROM_THE_LEDGER, {"plan_id": "acme"}))
+        return forfeiture_top_ups(stored).rows()
+
+    def match_balance(employee_id: str, on: str) -> str:
+        return ledger.frame("SELECT sum(amount)::VARCHAR FROM ledger WHERE employee_id = ? AND source = 'match' "
+                            "AND effective_date <= ?", [employee_id, on]).item()
+
+    # E1 (hired 2022-03-01: 40% at a 2025-03-01 termination) brings opening balances; E2 (hired 2024-06-01: 0%)
+    # only payroll. Both are paid at 0% on 2025-02-14 (no match), then at 10% on their final paycheck.
+    post_kind("census", "c1.csv", f"{HEADER}\nE1,1980-01-01,2022-03-01,,\nE2,1985-01-01,2024-06-01,,\n",
+              as_of="2025-01-02", plan=plan)
+    post_kind("balances", "b1.csv", "employee_id,as_of_date,source,balance\n"
+              "E1,2024-12-31,match,1000.01\nE1,2024-12-31,nonelective,250.00\n", as_of="2025-01-02", plan=plan)
+    post("p1.csv", make_csv([row(employee_id=e, date_of_birth=b, hire_date=h, pay_date="2025-02-14",
+                                 pretax_deferral_pct="0") for e, b, h in
+                             (("E1", "1980-01-01", "2022-03-01"), ("E2", "1985-01-01", "2024-06-01"))]), plan=plan)
+    # Earnings dated before processing are subject to vesting: a statement 10.00 above the ledger.
+    post_kind("balances", "b2.csv", f"employee_id,as_of_date,source,balance\n"
+              f"E1,2025-02-15,match,{Decimal(match_balance('E1', '2025-02-15')) + 10}\n", as_of="2025-02-20",
+              plan=plan)
+    post_kind("census", "c2.csv", f"{HEADER}\nE1,1980-01-01,2022-03-01,2025-03-01,voluntary\n"
+              "E2,1985-01-01,2024-06-01,2025-03-01,voluntary\n", as_of="2025-03-05", plan=plan)
+    assert agree() == []
+    run_terminations(ledger, plan, "2025-03-05")
+    assert agree() == []
+    # Later: the final paychecks (10%: 40.00 match each), a paycheck of the next plan year (not subject), and
+    # earnings dated after processing (the person's own).
+    final = [row(employee_id=e, date_of_birth=b, hire_date=h, pay_date="2025-03-07", pretax_deferral_pct="10")
+             for e, b, h in (("E1", "1980-01-01", "2022-03-01"), ("E2", "1985-01-01", "2024-06-01"))]
+    post("p2.csv", make_csv(final), plan=plan)
+    post("p3.csv", make_csv([row(date_of_birth="1980-01-01", hire_date="2022-03-01", pay_date="2026-01-09",
+                                 pretax_deferral_pct="10")]), plan=plan)
+    post_kind("balances", "b3.csv", f"employee_id,as_of_date,source,balance\n"
+              f"E1,2025-06-30,match,{Decimal(match_balance('E1', '2025-06-30')) + 12}\n", as_of="2025-07-01",
+              plan=plan)
+    assert agree() == [("E1", "match", -2_400), ("E2", "match", -4_000)]
+    # The 2025 true-up (5% of 2,000.00 deferred: 80.00 by the formula, 40.00 matched per pay) is effective in
+    # 2026 and subject to vesting with the year it is for.
+    post_true_up(ledger, plan_id="acme", plan=plan, plan_year=2025, as_of=dt.date(2026, 1, 31), run_id="r",
+                 limits=limits)
+    owed = agree()
+    assert owed == [("E1", "match", -2_400), ("E1", "match_true_up", -2_400), ("E2", "match", -4_000),
+                    ("E2", "match_true_up", -4_000)]
+    assert run_terminations(ledger, plan, "2026-01-31").posted_cents == {
+        "forfeiture match": -6_400, "forfeiture match_true_up": -6_400}
+    assert agree() == []
+    assert run_terminations(ledger, plan, "2026-02-01") is None
+    assert run_checks(ledger) == []
