@@ -114,3 +114,32 @@ def test_the_check_catches_a_distribution_entry_without_its_audit_row(post_kind,
     ledger.execute("INSERT INTO ledger_entries SELECT * REPLACE ('x' || entry_id AS entry_id) FROM ledger_entries "
                    "WHERE entry_type = 'distribution'")
     assert "distributions_posted" in {f.check for f in run_checks(ledger)}
+
+
+def test_a_backdated_row_cannot_take_what_a_later_payment_left_unvested(post_kind, ledger):
+    # V: hired 2021-01-01, 4 years on 1 March 2025: 60% of $1,000 match vested, $600.
+    setup_people(post_kind, "V,1970-05-01,2021-01-01,,\n", "V,2024-12-31,match,1000.00\n", plan=GRADED)
+    first = post_kind("distributions", "d1.csv", f"{HEADER}\nV,2025-03-10,match,600.00,in_service,,\n",
+                      as_of="2025-03-31", plan=GRADED)
+    assert first.rows_posted == 1
+    # Dated 1 March, before the $600: on its own day 60% x $1,000 = $600 is vested, but counting the $600 paid on
+    # 10 March: 60% x ($400 + $600) - $600 = $0 is left.
+    second = post_kind("distributions", "d2.csv", f"{HEADER}\nV,2025-03-01,match,400.00,in_service,,\n",
+                       as_of="2025-03-31", plan=GRADED)
+    assert reasons(ledger, second.batch_id) == [(2, "gross_amount", "exceeds_vested")]
+
+
+def test_a_termination_after_a_distribution_forfeits_what_the_payment_left_unvested(post_kind, ledger):
+    # T: hired 2021-01-01, terminated 2025-04-30 after 4 years: 60% vested. $600 of $1,000 match paid in March.
+    setup_people(post_kind, "T,1970-05-01,2021-01-01,,\n", "T,2024-12-31,match,1000.00\n", plan=GRADED)
+    post_kind("distributions", "d.csv", f"{HEADER}\nT,2025-03-10,match,600.00,in_service,,\n", as_of="2025-03-31",
+              plan=GRADED)
+    post_kind("census", "c2.csv", "employee_id,date_of_birth,hire_date,termination_date,termination_reason\n"
+              "T,1970-05-01,2021-01-01,2025-04-30,voluntary\n", as_of="2025-05-01", plan=GRADED)
+    # Vested left: 60% x ($400 + $600 paid) - $600 = $0, so the whole $400 is forfeited, once.
+    processed = terminations_step(ledger, GRADED, as_of=dt.date(2025, 5, 1), run_id="r1", limits=None)
+    assert processed[0].posted_cents == {"forfeiture match": -40_000}
+    assert ledger.frame("SELECT vested_employer_balance::VARCHAR, forfeited_amount::VARCHAR FROM terminations").row(0) == (
+        "0.00", "400.00")
+    assert terminations_step(ledger, GRADED, as_of=dt.date(2025, 5, 2), run_id="r2", limits=None) == []
+    assert run_checks(ledger) == []

@@ -9,7 +9,9 @@ Pure functions over polars frames. A distribution of ``gross`` from a source on 
   (``exceeds_vested`` otherwise): with P the vested percent from the plan's schedule, service counted to the
   paid date (or the termination before it), AB the source's balance that day and D what was paid from it
   before, the vested part still available is ``P × (AB + D) − D``, half-up to the cent (the formula of
-  Treas. Reg. §1.411(a)-7(d)(5)(iii) for a balance partly paid out before full vesting). After a processed
+  Treas. Reg. §1.411(a)-7(d)(5)(iii) for a balance partly paid out before full vesting); and the same with
+  the source's balance now and every payment from it, whatever its date, so a row dated before a payment
+  already posted cannot take what that payment left unvested. After a processed
   termination the non-vested part was forfeited, so what is left is vested.
 
 Rows of one person and source are checked in order of paid date and line, each against the ledger and the
@@ -98,21 +100,31 @@ def check_distributions(
             .with_columns(pl.col("amount_cents").cum_sum().over(_KEY).alias("balance_cents"))
             .with_columns(pl.col("balance_cents").reverse().cum_min().reverse().over(_KEY).alias("lowest_from_day_cents"))
         )
+        all_paid = pl.concat([paid, accepted.rename({"gross_amount_cents": "gross_cents"})]).rename({"paid_date": "_paid"})
         paid_so_far = (
             candidates.select("line_number", *_KEY, "paid_date")
-            .join(pl.concat([paid, accepted.rename({"gross_amount_cents": "gross_cents"})]).rename({"paid_date": "_paid"}),
-                  on=_KEY, how="left")
-            .filter(pl.col("_paid") <= pl.col("paid_date"))
-            .group_by("line_number").agg(pl.col("gross_cents").sum().alias("paid_before_cents"))
+            .join(all_paid, on=_KEY, how="left")
+            .group_by("line_number").agg(
+                pl.col("gross_cents").filter(pl.col("_paid") <= pl.col("paid_date")).sum().alias("paid_before_cents"),
+                pl.col("gross_cents").sum().alias("paid_ever_cents"),
+            )
         )
+        last_day = path.group_by(_KEY).agg(pl.col("balance_cents").last().alias("balance_now_cents"))
         checked = (
             candidates.join(path, left_on=[*_KEY, "paid_date"], right_on=[*_KEY, "day"], how="left")
             .join(paid_so_far, on="line_number", how="left")
-            .with_columns(pl.col("paid_before_cents").fill_null(0), pl.col("balance_cents").fill_null(0),
-                          pl.col("lowest_from_day_cents").fill_null(0))
+            .join(last_day, on=_KEY, how="left")
+            .with_columns(pl.col("paid_before_cents", "paid_ever_cents", "balance_cents", "lowest_from_day_cents",
+                                 "balance_now_cents").fill_null(0))
             .with_columns(
-                (pct_of(pl.col("balance_cents") + pl.col("paid_before_cents"), pl.col("vested_bp"))
-                 - pl.col("paid_before_cents")).alias("vested_available_cents")
+                # On the paid date; and counting every payment from the source, a later-dated one already posted
+                # included, so a backdated row cannot take what a later one left unvested.
+                pl.min_horizontal(
+                    pct_of(pl.col("balance_cents") + pl.col("paid_before_cents"), pl.col("vested_bp"))
+                    - pl.col("paid_before_cents"),
+                    pct_of(pl.col("balance_now_cents") + pl.col("paid_ever_cents"), pl.col("vested_bp"))
+                    - pl.col("paid_ever_cents"),
+                ).alias("vested_available_cents")
             )
             .with_columns(
                 pl.when(pl.col("gross_amount_cents") > pl.col("lowest_from_day_cents")).then(pl.lit("exceeds_balance"))

@@ -11,7 +11,9 @@ Input frames
 person's earliest ledger entry, null when none) with ``has_payroll`` (any payroll of theirs posted here), and
 ``first_hire_date`` (the earliest hire date reported).
 ``hours``: ``employee_id``, ``plan_year``, ``hours_worked_hundredths`` (payroll hours per calendar year).
-``balances``: ``employee_id``, ``source``, ``balance_cents`` (each employer source's ledger balance).
+``balances``: ``employee_id``, ``source``, ``balance_cents`` (each employer source's ledger balance) and,
+optionally, ``paid_cents`` (what was paid out of it before: counted as accrued, so the vested part left is
+P × (balance + paid) − paid).
 """
 
 from __future__ import annotations
@@ -145,11 +147,17 @@ def compute_forfeitures(
     """
     vested = vested_percent(terminated, hours, vesting)
     employer = balances.filter(pl.col("source").is_in(EMPLOYER_SOURCES))
+    paid = pl.col("paid_cents").fill_null(0) if "paid_cents" in balances.columns else pl.lit(0, pl.Int64)
     if employer.filter(pl.col("balance_cents") < 0).height:
         raise AssertionError("an employer source has a negative balance at termination")
     split = (
         employer.join(vested.select("employee_id", "vested_bp"), on="employee_id", how="inner")
-        .with_columns(pct_of(pl.col("balance_cents"), pl.col("vested_bp")).alias("vested_cents"))
+        .with_columns(
+            # With money already paid out of the source (D), the vested part left is P x (balance + D) - D, never
+            # below zero nor above the balance (Treas. Reg. 1.411(a)-7(d)(5)(iii)).
+            (pct_of(pl.col("balance_cents") + paid, pl.col("vested_bp")) - paid)
+            .clip(lower_bound=0).clip(upper_bound=pl.col("balance_cents")).alias("vested_cents")
+        )
         .with_columns((pl.col("balance_cents") - pl.col("vested_cents")).alias("forfeited_cents"))
     )
     per_person = split.group_by("employee_id").agg(
