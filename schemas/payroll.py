@@ -178,6 +178,24 @@ def age_at(on: pl.Expr, born: pl.Expr) -> pl.Expr:
     return (on.dt.year() - born.dt.year() - before_birthday.cast(pl.Int32)).cast(pl.Int32)
 
 
+def date_reached(born: pl.Expr, months: pl.Expr) -> pl.Expr:
+    """The day an age of ``months`` (an Int expression: 59½ = 714) is reached: the birthday of that many whole
+    years (a 29 February birthday on 1 March in other years, as :func:`age_at` counts it), then the remaining
+    calendar months (the last day of a shorter month when the day does not exist).
+
+    >>> import polars as pl, datetime as dt
+    >>> born = pl.lit(dt.date(1968, 2, 29))
+    >>> pl.select(date_reached(born, pl.lit(714))).item()  # 59 on 1 March 2027, 59½ on 1 September 2027
+    datetime.date(2027, 9, 1)
+    >>> pl.select(date_reached(pl.lit(dt.date(1948, 8, 31)), pl.lit(846))).item()  # 70 on 31 Aug 2018, +6 months
+    datetime.date(2019, 2, 28)
+    """
+    birthday = born.dt.offset_by(pl.format("{}y", months // 12))
+    leap_day = (born.dt.month() == 2) & (born.dt.day() == 29) & (birthday.dt.day() == 28)
+    birthday = pl.when(leap_day).then(birthday.dt.offset_by("1d")).otherwise(birthday)
+    return birthday.dt.offset_by(pl.format("{}mo", months % 12))
+
+
 def row_check(ok: pl.Expr, reason: RowReject, column: str, message: str) -> pa.Check:
     """A stage-2 check over a typed frame; a null (a value the row does not have) passes."""
     return expr_check(ok.fill_null(True), error_tag(reason, column, message))

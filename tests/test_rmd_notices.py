@@ -121,3 +121,16 @@ def test_the_letters_command_reads_the_database_only(retiree, ledger, tmp_path):
     missing = runner.invoke(app, ["notices", "rmd", "--plan", "acme", "--year", "2026", "--out",
                                   str(tmp_path / "x"), "--db", str(tmp_path / "nope.duckdb"), "--plans", str(plans)])
     assert missing.exit_code == 2 and "does not exist" in missing.output
+
+
+def test_a_rehired_retiree_is_working_again_and_owes_no_rmd(post_kind, post, ledger, acme_plan):
+    from conftest import COLUMNS, make_csv, row
+
+    # R3, born 10 March 1952 (73 in 2025), retired in 2019; payroll in 2025 reports a hire date in 2024: rehired,
+    # so the 2019 termination no longer holds and the still-working exception applies (not a 5% owner).
+    post_kind("census", "c.csv", "employee_id,date_of_birth,hire_date,termination_date,termination_reason\n"
+              "R3,1952-03-10,1990-01-01,2019-06-30,retirement\n", as_of="2025-01-02")
+    post("p.csv", make_csv([row(employee_id="R3", date_of_birth="1952-03-10", hire_date="2024-05-01",
+                                pay_date="2025-01-10")], COLUMNS))
+    update_rmd_notices(ledger, acme_plan, as_of=dt.date(2026, 1, 15), run_id="run-1")
+    assert notices(ledger) == []

@@ -196,3 +196,21 @@ def test_the_seed_tables_hold_the_checks_the_regulation_implies():
     assert all(joint[(o + 1, s)] <= joint[(o, s)] for o in range(20, 120) for s in ages)
     # The three cells at 112 corrected against the regulation's text.
     assert (joint[(112, 102)], joint[(112, 103)], joint[(112, 107)]) == (33, 32, 30)
+
+
+def test_a_run_in_2023_skips_the_window_year_before_the_tables():
+    # Born 1 March 1945: 70½ in 2015 (first year 2015). As of 1 June 2023 the years reported are 2022 and 2023;
+    # 2021 (before the 2022 tables) is not needed for the window and is not computed.
+    p = people({"employee_id": "P", "date_of_birth": "1945-03-01", "termination_date": "2010-01-01"})
+    b = balances(
+        ("P", 2020, 110_000_00, 0),
+        ("P", 2021, 100_000_00, 0),  # 2022: $100,000 / 22.9 (age 77) = $4,366.8122 -> $4,366.81
+        ("P", 2022, 90_000_00, 0),   # 2023: $90,000 / 22.0 (age 78) = $4,090.9090 -> $4,090.91
+    )
+    n = compute_notices(p, b, NOTHING_PAID, D("2023-06-01"), TABLES)
+    assert n.select("distribution_year", "rmd_cents").rows() == [(2022, 436_681), (2023, 409_091)]
+    # 2022's $4,366.81 was due by 31 December 2022: overdue, at 2022's rate: 50% = $2,183.405 -> $2,183.41 (no
+    # reduced rate before SECURE 2.0); 2023's at 25% = $1,022.7275 -> $1,022.73.
+    assert (notice(n, "P", 2022)["status"], notice(n, "P", 2022)["excise_if_missed_cents"],
+            notice(n, "P", 2022)["excise_if_corrected_cents"]) == ("overdue", 218_341, 218_341)
+    assert notice(n, "P", 2023)["excise_if_missed_cents"] == 102_273

@@ -93,3 +93,21 @@ def test_withdrawal_cost_from_the_persons_own_ledger(post_kind, ledger, tmp_path
                          (["--employee", "L2", "--federal-rate", "120"], "not a percent")):
         failed = runner.invoke(app, ["withdrawal-cost", "--plan", "acme", *bad, "--db", str(db_path)])
         assert failed.exit_code == 2 and message in failed.output, failed.output
+
+
+def test_roth_basis_is_recovered_pro_rata_by_a_roth_distribution(post_kind, ledger):
+    post_kind("census", "c.csv", "employee_id,date_of_birth,hire_date,termination_date,termination_reason\n"
+              "L3,1985-04-01,2020-01-01,2025-01-31,voluntary\n", as_of="2025-02-01", plan=GRADED)
+    post_kind("balances", "b1.csv", "employee_id,as_of_date,source,balance\nL3,2024-12-31,roth,10000.00\n",
+              as_of="2025-02-01", plan=GRADED)
+    post_kind("balances", "b2.csv", "employee_id,as_of_date,source,balance\nL3,2025-02-15,roth,12000.00\n",
+              as_of="2025-02-20", plan=GRADED)
+    post_kind("distributions", "d.csv", "employee_id,paid_date,source,gross_amount,distribution_type\n"
+              "L3,2025-03-01,roth,6000.00,in_service\n", as_of="2025-03-05", plan=GRADED)
+    rollover_step(ledger, GRADED, as_of=dt.date(2025, 3, 31), run_id="r1", limits=None)
+    row = ledger.frame("SELECT roth_balance::VARCHAR, roth_basis::VARCHAR, taxable_if_cashed_out::VARCHAR, "
+                       "withholding_if_cashed_out::VARCHAR, penalty_if_cashed_out::VARCHAR, net_if_cashed_out::VARCHAR "
+                       "FROM rollover_eligibility WHERE employee_id = 'L3'").row(0)
+    # $10,000 basis + $2,000 earnings; $6,000 paid recovers half the basis: $5,000 left of a $6,000 balance, so
+    # $1,000 of earnings is taxable (not qualified: first Roth money 2024). 20% = $200, 10% = $100; net $5,700.
+    assert row == ("6000.00", "5000.00", "1000.00", "200.00", "100.00", "5700.00")

@@ -110,3 +110,10 @@ def test_a_cash_out_a_person_would_check_by_hand():
 
 def test_a_leaver_paid_out_in_full_has_no_row():
     assert assess(leaver("gone", 0), leaver("kept", 1)).keys() == {"kept"}
+
+
+def test_a_29_february_birthday_reaches_59_and_a_half_on_1_september():
+    # Born 29 February 1968: 59 on 1 March 2027 (as ages are counted), 59½ six calendar months later, 1 September.
+    person = leaver("L", 50_000_00, date_of_birth=D("1968-02-29"), termination_date=D("2015-01-31"))
+    assert assess(person, as_of="2027-08-31")["L"]["early_penalty_applies"] is True
+    assert assess(person, as_of="2027-09-01")["L"]["early_penalty_applies"] is False

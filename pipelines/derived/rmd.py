@@ -45,7 +45,7 @@ def update_rmd_notices(
     people = rmd.people(db, plan_id, year)
     living = people.filter(pl.col("termination_reason").fill_null("") != "death")
     balances = rmd.year_end_balances(db, plan_id, living["employee_id"], year - 3, year - 1)
-    paid = rmd.paid_since(db, plan_id, date(year - 2, 1, 1))
+    paid = rmd.paid_since(db, plan_id, date(year - 2, 1, 1), as_of)
     notices = compute_notices(people, balances, paid, as_of, tables)
     reviews = rmd.beneficiary_reviews(db, plan_id, deceased(people))
     record = None

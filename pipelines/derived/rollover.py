@@ -11,7 +11,7 @@ import polars as pl
 
 from pipelines.distribution_rules import load_distribution_rules, rules_for_year
 from pipelines.file_batch import FileResult
-from pipelines.rules.rollover import eligibility
+from pipelines.rules.rollover import eligibility, roth_basis_left
 from pipelines.rules.vesting import compute_forfeitures
 from pipelines.store import Database, balances, rollover, terminations
 from schemas.plan import PlanConfig
@@ -34,13 +34,14 @@ def leaver_money(db: Database, plan: PlanConfig, as_of: date) -> pl.DataFrame:
     return (
         found.join(vested_employer, on="employee_id", how="left")
         .join(basis, on="employee_id", how="left")
-        .join(rollover.rmd_due(db, plan_id), on="employee_id", how="left")
+        .join(rollover.rmd_due(db, plan_id, as_of.year), on="employee_id", how="left")
         .with_columns(
             pl.when(pl.col("vesting_pending"))
             .then(pl.col("balance_cents") - pl.col("employer_balance_cents")
                   + pl.col("vested_employer_cents").fill_null(pl.col("employer_balance_cents")))
             .otherwise(pl.col("balance_cents")).alias("vested_balance_cents"),
-            pl.col("roth_basis_cents").fill_null(0),
+            roth_basis_left(pl.col("gross_basis_cents").fill_null(0), pl.col("distributed_cents").fill_null(0),
+                            pl.col("roth_balance_cents")).alias("roth_basis_cents"),
             pl.col("rmd_due_cents").fill_null(0),
         )
     )

@@ -28,6 +28,7 @@ import polars as pl
 
 from pipelines.money import BP_PER_UNIT, div_round_half_up, pct_of
 from pipelines.rmd_tables import RmdTableError, RmdTables
+from schemas.payroll import date_reached
 
 #: SECURE 2.0 §325: designated Roth accounts in employer plans need no pre-death RMDs from 2024.
 ROTH_EXEMPT_FROM_YEAR = 2024
@@ -81,10 +82,7 @@ def schedule(people: pl.DataFrame, tables: RmdTables) -> pl.DataFrame:
             "add the cohort to sql/seeds/rmd_applicable_ages.csv"
         )
     months = pl.col("applicable_age_months")
-    reached = (
-        pl.col("date_of_birth").dt.offset_by(pl.format("{}y", months // 12))
-        .dt.offset_by(pl.format("{}mo", months % 12))
-    )
+    reached = date_reached(pl.col("date_of_birth"), months)
     age_year = reached.dt.year()
     year_end = _date(age_year, 12, 31)
     still_working = (
@@ -172,6 +170,10 @@ def compute_notices(
     rows = (
         living.filter(pl.col("first_distribution_year").is_not_null()).join(years, how="cross")
         .filter(pl.col("distribution_year") >= pl.col("first_distribution_year"))
+        # That earlier year only serves the window; before the tables in force (2022) it is not computed (its
+        # deadline, 1 April of the year before the as-of year, has passed anyway).
+        .filter((pl.col("distribution_year") >= this_year - 1)
+                | (pl.col("distribution_year") >= tables.in_force_from_year))
         .with_columns(
             (pl.col("distribution_year") - pl.col("date_of_birth").dt.year()).cast(pl.Int32).alias("age"),
             (pl.col("distribution_year") - pl.col("spouse_date_of_birth").dt.year()).cast(pl.Int32).alias("spouse_age"),

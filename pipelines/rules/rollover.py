@@ -28,7 +28,7 @@ from datetime import date
 import polars as pl
 
 from pipelines.money import div_round_half_up, pct_of
-from schemas.payroll import age_at
+from schemas.payroll import age_at, date_reached
 from schemas.plan import DistributionsConfig
 
 PENALTY_FREE_REASONS = ("death", "disability")
@@ -42,10 +42,25 @@ REPORT_COLUMNS = (
 )
 
 
+def roth_basis_left(gross_basis: pl.Expr, distributed: pl.Expr, balance: pl.Expr) -> pl.Expr:
+    """The Roth basis left after distributions: each distribution recovers basis pro rata (IRC §72(e)(8)), taken
+    here as the gross basis × balance / (balance + distributed), half-up, never above the balance (exact for
+    payments made after the last contribution and earnings; otherwise an estimate).
+
+    >>> # $10,000 opening + $2,000 earnings, $6,000 paid: $10,000 x 6,000 / 12,000 = $5,000 of basis left.
+    >>> pl.select(roth_basis_left(pl.lit(1_000_000), pl.lit(600_000), pl.lit(600_000))).item()
+    500000
+    """
+    left = pl.when(distributed > 0).then(
+        div_round_half_up(gross_basis.cast(pl.Int128) * balance.clip(lower_bound=0), balance + distributed)
+    ).otherwise(gross_basis)
+    return pl.min_horizontal(left, balance.clip(lower_bound=0))
+
+
 def reached(birth: pl.Expr, months: int, on: date) -> pl.Expr:
-    """Whether the age of ``months`` (59½ = 714) is reached on ``on``: the day that many calendar months after
-    birth (the 59th birthday, then six calendar months)."""
-    return birth.dt.offset_by(f"{months // 12}y").dt.offset_by(f"{months % 12}mo") <= pl.lit(on)
+    """Whether the age of ``months`` (59½ = 714) is reached on ``on`` (the 59th birthday, then six calendar
+    months: :func:`schemas.payroll.date_reached`)."""
+    return date_reached(birth, pl.lit(months)) <= pl.lit(on)
 
 
 def eligibility(

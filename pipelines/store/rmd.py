@@ -23,9 +23,9 @@ def year_end_balances(db: Database, plan_id: str, employee_ids: pl.Series, first
                     wanted_ids=employee_ids.unique().to_frame("employee_id"))
 
 
-def paid_since(db: Database, plan_id: str, since: date) -> pl.DataFrame:
-    """The plan's distributions paid on or after ``since``."""
-    return db.query("rmd/paid_since", {"plan_id": plan_id, "since": since})
+def paid_since(db: Database, plan_id: str, since: date, as_of: date) -> pl.DataFrame:
+    """The plan's distributions paid from ``since`` to ``as_of``."""
+    return db.query("rmd/paid_since", {"plan_id": plan_id, "since": since, "as_of": as_of})
 
 
 def beneficiary_reviews(db: Database, plan_id: str, deceased: pl.DataFrame) -> pl.DataFrame:

@@ -27,9 +27,9 @@ def roth_basis(db: Database, plan_id: str, roth: pl.DataFrame) -> pl.DataFrame:
                     wanted_ids=roth.select("employee_id", "roth_balance_cents").unique())
 
 
-def rmd_due(db: Database, plan_id: str) -> pl.DataFrame:
-    """Per person: the RMD still to take (``rmd_due_cents``)."""
-    return db.query("rollover/rmd_due", {"plan_id": plan_id})
+def rmd_due(db: Database, plan_id: str, year: int) -> pl.DataFrame:
+    """Per person: the RMD still to take for ``year`` and the year before (``rmd_due_cents``)."""
+    return db.query("rollover/rmd_due", {"plan_id": plan_id, "first_year": year - 1, "last_year": year})
 
 
 def replace_report(db: Database, plan_id: str, rows: pl.DataFrame, as_of: date, run_id: str) -> None:
