@@ -12,5 +12,7 @@ CREATE TABLE IF NOT EXISTS balance_by_year (
     entries      BIGINT NOT NULL,
     -- the earliest effective date among them (a person's first money here, without reading the ledger)
     first_effective_date DATE NOT NULL,
-    PRIMARY KEY (plan_id, employee_id, source, year)
+    -- year before employee: a night's changes fall in one or two years, so the key's index grows at its end
+    -- instead of everywhere (measured: a year's upsert and the checkpoint stopped growing with history)
+    PRIMARY KEY (plan_id, year, employee_id, source)
 );

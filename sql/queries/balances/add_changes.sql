@@ -3,7 +3,7 @@
 -- reads: none
 -- writes: balance_by_year
 INSERT INTO balance_by_year BY NAME SELECT * FROM incoming
-ON CONFLICT (plan_id, employee_id, source, year) DO UPDATE SET
+ON CONFLICT (plan_id, year, employee_id, source) DO UPDATE SET
     net_change = balance_by_year.net_change + excluded.net_change,
     entries = balance_by_year.entries + excluded.entries,
     first_effective_date = least(balance_by_year.first_effective_date, excluded.first_effective_date)
