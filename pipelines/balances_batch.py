@@ -14,9 +14,11 @@ from functools import partial
 
 import polars as pl
 
-from pipelines.file_batch import FileContext, FileResult, MakeBatch, check_conserved, process_file, rejected_rows
+from pipelines.file_batch import (
+    FileContext, FileResult, MakeBatch, check_conserved, process_file, reject_unknown_people, rejected_rows,
+)
 from pipelines.ingest import ReadResult, Validated, reject_rows
-from pipelines.store import Database, balances, participants
+from pipelines.store import Database, balances
 from pipelines.rules.balances import statement_entries
 from schemas.kinds import BALANCES
 from schemas.reasons import RowReject
@@ -24,13 +26,7 @@ from schemas.reasons import RowReject
 
 def _post_balances(db: Database, ctx: FileContext, read: ReadResult, validated: Validated, batch: MakeBatch) -> FileResult:
     assert read.text is not None
-    accepted = validated.accepted
-    known = participants.known(db, ctx.plan_id, accepted["employee_id"])
-    unknown = accepted.filter(~pl.col("employee_id").is_in(known.implode()))["line_number"]
-    validated = reject_rows(
-        validated, unknown, RowReject.UNKNOWN_PARTICIPANT, "employee_id",
-        "no census or payroll row for this employee_id in this plan: send the census first", read.text, BALANCES,
-    )
+    validated = reject_unknown_people(db, ctx, validated, read.text, BALANCES)
     accepted = validated.accepted
     ledger_on = balances.balances_on(db, ctx.plan_id, accepted)
     # Not newer than the last statement, or dated before a forfeiture while the ledger already held money for

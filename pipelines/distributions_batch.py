@@ -14,12 +14,15 @@ from functools import partial
 
 import polars as pl
 
-from pipelines.file_batch import FileContext, FileResult, MakeBatch, check_conserved, process_file, rejected_rows
+from pipelines.file_batch import (
+    FileContext, FileResult, MakeBatch, check_conserved, process_file, reject_unknown_people, rejected_rows,
+)
 from pipelines.ingest import ReadResult, Validated, reject_rows
 from pipelines.rules.distributions import check_distributions, vested_bp_on_paid_date
-from pipelines.store import Database, distributions, participants, terminations
+from pipelines.store import Database, distributions, terminations
 from schemas.kinds import DISTRIBUTIONS
 from schemas.reasons import RowReject
+from schemas.sources import EMPLOYER_SOURCES
 
 
 def _post_distributions(
@@ -27,13 +30,7 @@ def _post_distributions(
 ) -> FileResult:
     assert read.text is not None
     plan_id, text = ctx.plan_id, read.text
-    accepted = validated.accepted
-    known = participants.known(db, plan_id, accepted["employee_id"])
-    validated = reject_rows(
-        validated, accepted.filter(~pl.col("employee_id").is_in(known.implode()))["line_number"],
-        RowReject.UNKNOWN_PARTICIPANT, "employee_id",
-        "no census or payroll row for this employee_id in this plan: send the census first", text, DISTRIBUTIONS,
-    )
+    validated = reject_unknown_people(db, ctx, validated, text, DISTRIBUTIONS)
     posted = distributions.already_posted(db, plan_id, validated.accepted)
     repeated = validated.accepted.join(posted, on=["employee_id", "paid_date", "source"], how="inner")
     validated = reject_rows(
@@ -44,8 +41,10 @@ def _post_distributions(
     accepted = validated.accepted
     keys = accepted.select("employee_id", "source", pl.col("paid_date").dt.year().alias("from_year"))
     keys = keys.group_by("employee_id", "source").agg(pl.col("from_year").min())
-    facts = distributions.vesting_facts(db, plan_id, accepted["employee_id"])
-    hours = terminations.hours_by_year(db, plan_id, accepted["employee_id"])
+    # Only employer money vests: the vesting facts of people taking only their own money are not read.
+    vesting_ids = accepted.filter(pl.col("source").is_in(EMPLOYER_SOURCES))["employee_id"]
+    facts = distributions.vesting_facts(db, plan_id, vesting_ids)
+    hours = terminations.hours_by_year(db, plan_id, vesting_ids)
     verdicts = check_distributions(
         accepted, distributions.balance_events(db, plan_id, keys), distributions.paid_from_sources(db, plan_id, keys),
         vested_bp_on_paid_date(accepted, facts, hours, ctx.plan.vesting),

@@ -16,11 +16,13 @@ from pathlib import Path
 
 import polars as pl
 
-from pipelines.ingest import REJECTION_SCHEMA, FileError, ReadResult, Validated, read_csv_bytes, validate_rows
-from pipelines.store import BatchRecord, Database, GroupAborted, runs
+from pipelines.ingest import (
+    REJECTION_SCHEMA, FileError, ReadResult, Validated, read_csv_bytes, reject_rows, validate_rows,
+)
+from pipelines.store import BatchRecord, Database, GroupAborted, participants, runs
 from schemas.kinds import FileSpec, ValidationContext
 from schemas.plan import PlanConfig
-from schemas.reasons import FileReject
+from schemas.reasons import FileReject, RowReject
 
 Rejected = tuple[tuple[int | None, str | None, str | None, str], ...]
 
@@ -87,6 +89,18 @@ def file_rejection(error: FileError) -> pl.DataFrame:
             "reason": [error.message],
         },
         schema=REJECTION_SCHEMA,
+    )
+
+
+def reject_unknown_people(db: Database, ctx: FileContext, validated: Validated, text: pl.DataFrame,
+                          spec: FileSpec) -> Validated:
+    """Stage 3 for kinds that name people the plan must already know (statements, distributions): a row for an
+    employee_id no census or payroll row brought is rejected ``unknown_participant``."""
+    known = participants.known(db, ctx.plan_id, validated.accepted["employee_id"])
+    unknown = validated.accepted.filter(~pl.col("employee_id").is_in(known.implode()))["line_number"]
+    return reject_rows(
+        validated, unknown, RowReject.UNKNOWN_PARTICIPANT, "employee_id",
+        "no census or payroll row for this employee_id in this plan: send the census first", text, spec,
     )
 
 
