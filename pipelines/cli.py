@@ -376,5 +376,113 @@ def withdrawal_cost_command(
     raise typer.Exit(EXIT_OK)
 
 
+REPORT_FORMATS = ("table", "csv", "json", "parquet")
+#: Rows a terminal table shows; the rest are counted (the full result: --format csv, --out).
+MAX_TABLE_ROWS = 50
+
+
+def _report_text(frame, output_format: str) -> str:  # noqa: ANN001 - a polars frame
+    """CSV, or JSON records with money as exact decimal strings (never binary floats) and dates in ISO form."""
+    import polars as pl
+
+    if output_format == "csv":
+        return frame.write_csv()
+    exact = frame.with_columns(
+        pl.col(c).cast(pl.Utf8) for c, t in frame.schema.items() if t.is_decimal() or t.is_temporal()
+    )
+    return exact.write_json() + "\n"
+
+
+def _print_report_table(name: str, description: str, frame) -> None:  # noqa: ANN001 - a polars frame
+    """A terminal table: the columns that fit the terminal's width, in order, and the first rows; says what it left
+    out and how to get everything."""
+    width = out.size.width
+    shown_rows = frame.head(MAX_TABLE_ROWS)
+    texts = {c: ["" if v is None else str(v) for v in shown_rows[c].to_list()] for c in frame.columns}
+    fits, used = [], 4
+    for c in frame.columns:
+        need = max([len(c), *map(len, texts[c])]) + 3
+        if fits and used + need > width:
+            break
+        fits.append(c)
+        used += need
+    table = Table(title=f"{name}: {description}", title_justify="left")
+    for c in fits:
+        numeric = frame.schema[c].is_numeric()
+        table.add_column(c, justify="right" if numeric else "left", no_wrap=True, overflow="ellipsis")
+    for i in range(shown_rows.height):
+        table.add_row(*(texts[c][i] for c in fits))
+    out.print(table)
+    notes = [f"{frame.height} rows" + (f", the first {MAX_TABLE_ROWS} shown" if frame.height > MAX_TABLE_ROWS else "")]
+    if len(fits) < len(frame.columns):
+        notes.append(f"{len(frame.columns) - len(fits)} columns not shown: {', '.join(frame.columns[len(fits):])}")
+    if len(notes) > 1 or frame.height > MAX_TABLE_ROWS:
+        notes.append("everything: --format csv|json|parquet [--out FILE]")
+    out.print("; ".join(notes) + ".")
+
+
+@app.command()
+def report(
+    name: Annotated[str | None, typer.Argument(help="The report's name (see --list)")] = None,
+    list_reports: Annotated[bool, typer.Option("--list", help="List the reports with what each answers")] = False,
+    plan: Annotated[str | None, typer.Option("--plan", help="Only this plan's rows")] = None,
+    year: Annotated[int | None, typer.Option("--year", help="Plan year (default: the year of --as-of)")] = None,
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", help="Date the report answers for, YYYY-MM-DD (default: the last run's)")
+    ] = None,
+    output_format: Annotated[
+        str | None, typer.Option("--format", help="table, csv, json or parquet (default: table on a terminal, else csv)")
+    ] = None,
+    out_file: Annotated[Path | None, typer.Option("--out", help="Write to this file instead of the screen")] = None,
+    db: Annotated[Path, typer.Option(help="DuckDB database file")] = Path("planadmin.duckdb"),
+) -> None:
+    """Run a named report (sql/reports/NAME.sql, also the view report_NAME in the database) and print or write it.
+    Reads the database only."""
+    from pipelines.store import Database
+    from pipelines.store.reports import UnknownReportError, all_reports, get_report, run_report
+
+    if list_reports or name is None:
+        listing = Table(title="planadmin reports (planadmin report NAME; in SQL: SELECT * FROM report_NAME)",
+                        title_justify="left")
+        listing.add_column("name", no_wrap=True)
+        listing.add_column("what it answers")
+        listing.add_column("parameters")
+        for r in all_reports():
+            listing.add_row(r.name, r.description, r.parameters)
+        out.print(listing)
+        raise typer.Exit(EXIT_OK if list_reports else EXIT_USAGE)
+    try:
+        found = get_report(name)
+    except UnknownReportError:
+        err.print(f"no report named {name!r}: planadmin report --list shows them")
+        raise typer.Exit(EXIT_USAGE) from None
+    if output_format is None:
+        output_format = "table" if out_file is None and sys.stdout.isatty() else "csv"
+    if output_format not in REPORT_FORMATS:
+        err.print(f"--format: {output_format!r} is not one of {', '.join(REPORT_FORMATS)}")
+        raise typer.Exit(EXIT_USAGE)
+    if output_format == "parquet" and out_file is None:
+        err.print("--format parquet needs --out FILE")
+        raise typer.Exit(EXIT_USAGE)
+    if output_format == "table" and out_file is not None:
+        err.print("--out needs --format csv, json or parquet")
+        raise typer.Exit(EXIT_USAGE)
+    day = _as_of(as_of) if as_of else None
+    with _store_errors(), Database(_existing(db), read_only=True) as database:
+        frame = run_report(database, found.name, plan_id=plan, year=year, as_of=day)
+    if output_format == "table":
+        _print_report_table(found.name, found.description, frame)
+    elif out_file is not None:
+        out_file.parent.mkdir(parents=True, exist_ok=True)
+        if output_format == "parquet":
+            frame.write_parquet(out_file)
+        else:
+            out_file.write_text(_report_text(frame, output_format), encoding="utf-8")
+        err.print(f"{found.name}: {frame.height} rows written to {out_file}")
+    else:
+        sys.stdout.write(_report_text(frame, output_format))
+    raise typer.Exit(EXIT_OK)
+
+
 def main() -> None:
     sys.exit(app())

@@ -29,6 +29,7 @@ from pipelines.derived import STEPS, Step
 from pipelines.derived.true_up import post_true_up
 from pipelines.file_batch import FileResult
 from pipelines.store import CheckFailure, Database, GroupAborted, rmd, rollover, runs
+from pipelines.store import plans as store_plans
 from pipelines.store.checks import run_checks
 from pipelines.limits import load_irs_limits
 from pipelines.payroll_batch import process_payroll_file
@@ -197,6 +198,10 @@ def nightly(inbox: Path, plans_dir: Path, db_path: Path, as_of: date) -> RunRepo
     with Database(db_path) as db:
         runs.start_run(db, report.run_id, as_of)
         try:
+            configs = [c for c in plans.values() if c is not None]
+            with db.transaction():  # SQL sees the rules this run uses (reports read vesting from here)
+                store_plans.replace_plans(db, store_plans.plan_rows(
+                    configs, {c.plan_id: plans_dir / f"{c.plan_id}.toml" for c in configs}, as_of, report.run_id))
             files_by_plan = {p.plan_id: p for p in found}
             for plan_id in sorted(plans.keys() | files_by_plan.keys()):
                 # Per plan, its files post one after another in one transaction, since each file's

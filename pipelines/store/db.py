@@ -2,7 +2,7 @@
 
 :class:`Database` opens the file (read-write, or read-only for reporting), brings its schema to the current
 version (``sql/ddl/`` for a new file, ``sql/migrations/`` for an older one, in one transaction; a newer one
-is refused), recreates the macros and views (``sql/macros/``, ``sql/views/``) and reloads the seed tables and
+is refused), recreates the macros, views and report views (``sql/macros/``, ``sql/views/``, ``sql/reports/`` as ``report_<name>``) and reloads the seed tables and
 code lists at every read-write open. It runs named statements (``sql/queries/<domain>/<name>.sql``, whose
 header says which tables each reads or writes), appends polars frames through Arrow, and groups many batches
 into one transaction.
@@ -27,7 +27,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from pipelines.resources import DDL_DIR, MACROS_DIR, MIGRATIONS_DIR, QUERIES_DIR, SEEDS_DIR, VIEWS_DIR
+from pipelines.resources import DDL_DIR, MACROS_DIR, MIGRATIONS_DIR, QUERIES_DIR, REPORTS_DIR, SEEDS_DIR, VIEWS_DIR
 from schemas.reasons import FileReject, NoticeCode, RowReject
 from schemas.sources import PAYROLL_SOURCES
 
@@ -231,6 +231,8 @@ class Database:
             for folder in (MACROS_DIR, VIEWS_DIR):
                 for path in sorted(folder.glob("*.sql")):
                     self._run(path.read_text(encoding="utf-8"))
+            for path in sorted(REPORTS_DIR.glob("*.sql")):  # each report is also a view any SQL client can read
+                self._run(f"CREATE OR REPLACE VIEW report_{path.stem} AS\n{path.read_text(encoding='utf-8')}")
             self._check_payroll_columns()
         except BaseException:
             with suppress(duckdb.Error):
