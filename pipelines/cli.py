@@ -376,6 +376,150 @@ def withdrawal_cost_command(
     raise typer.Exit(EXIT_OK)
 
 
+def _bp_pct(bp: int) -> str:
+    """Basis points as a percent: ``650`` -> ``6.5``, ``600`` -> ``6``."""
+    whole, rest = divmod(bp, 100)
+    return f"{whole}.{rest:02d}".rstrip("0").rstrip(".")
+
+
+def _pct_bp(label: str, value: str, high: int = 20) -> int:
+    """A percent option (``6``, ``2.5``) as basis points, or exit 2."""
+    bp = _rate_bp(label, value)
+    if bp > high * 100:
+        err.print(f"{label}: {value}% is more than {high}%")
+        raise typer.Exit(EXIT_USAGE)
+    return bp
+
+
+@app.command()
+def project(
+    plan: Annotated[str, typer.Option("--plan", help="Plan id (PLANS/<plan>.toml)")],
+    employee: Annotated[str, typer.Option("--employee", help="An active participant's employee id")],
+    retirement_age: Annotated[int, typer.Option("--retirement-age", help="Age at retirement")] = 67,
+    annual_return: Annotated[str, typer.Option("--return", help="Annual investment return, percent")] = "6",
+    salary_growth: Annotated[str, typer.Option("--salary-growth", help="Annual pay rise, percent")] = "3",
+    inflation: Annotated[
+        str, typer.Option("--inflation", help="Annual inflation, percent (also raises the IRS limits)")] = "2.5",
+    withdrawal_rate: Annotated[
+        str, typer.Option("--withdrawal-rate", help="Yearly withdrawal, percent of the balance at retirement")] = "4",
+    annuity_years: Annotated[int, typer.Option("--annuity-years", help="Years a level annuity pays")] = 25,
+    chart: Annotated[
+        Path | None, typer.Option("--chart", help="Chart file, .svg or .png (default: projection-PLAN-EMPLOYEE.svg)")
+    ] = None,
+    as_of: Annotated[str | None, typer.Option("--as-of", help="Project from this date (default: the last run's)")] = None,
+    db: Annotated[Path, typer.Option(help="DuckDB database file")] = Path("planadmin.duckdb"),
+    plans: Annotated[Path, typer.Option(help="Plan files folder")] = Path("PLANS"),
+    output_format: Annotated[str, typer.Option("--format", help="table or json")] = "table",
+) -> None:
+    """Project an active participant's balance to retirement from their own ledger (balance now, pay, rates, the
+    plan's match) under the assumptions given, contributions stopping at the IRS limits every year, and the yearly
+    income it supports; writes a chart of the balance by year. Reads the database only."""
+    import json
+
+    import polars as pl
+
+    from pipelines.charts import write_projection_chart
+    from pipelines.derived.calculators import project_people
+    from pipelines.rules.projection import Assumptions
+    from pipelines.store import Database, calculators, runs
+    from schemas.plan import load_plan
+
+    if output_format not in ("table", "json"):
+        err.print(f"--format: {output_format!r} is not table or json")
+        raise typer.Exit(EXIT_USAGE)
+    chart = chart or Path(f"projection-{plan}-{employee}.svg")
+    if chart.suffix.lower() not in (".svg", ".png"):
+        err.print(f"--chart: {chart} must end in .svg or .png")
+        raise typer.Exit(EXIT_USAGE)
+    try:
+        config = load_plan(plans / f"{plan}.toml")
+        assumptions = Assumptions(
+            retirement_age=retirement_age, annual_return_bp=_pct_bp("--return", annual_return),
+            salary_growth_bp=_pct_bp("--salary-growth", salary_growth), inflation_bp=_pct_bp("--inflation", inflation),
+            withdrawal_rate_bp=_pct_bp("--withdrawal-rate", withdrawal_rate), annuity_years=annuity_years)
+        limits = load_irs_limits()
+    except (PlanConfigError, LimitsTableError, ValueError) as exc:
+        err.print(f"configuration error: {exc}")
+        raise typer.Exit(EXIT_USAGE) from None
+    with _store_errors(), Database(_existing(db), read_only=True) as database:
+        day = _as_of(as_of) if as_of else runs.last_as_of(database)
+        if day is None:
+            err.print(f"{db} has no completed run: give --as-of")
+            raise typer.Exit(EXIT_USAGE)
+        schedule = calculators.pay_frequency(database, plan)
+        active = calculators.active_participants(database, plan, day).filter(pl.col("employee_id") == employee)
+        remaining = calculators.remaining_pay_dates(database, plan, day).height
+    if active.height == 0 or schedule is None or schedule[1] is None:
+        err.print(f"{plan}/{employee} is not an active participant as of {day} (paid in the plan's latest payroll, "
+                  "no termination in force, a regular pay frequency): a projection needs current pay and rates")
+        raise typer.Exit(EXIT_USAGE)
+    _, people, years, found = project_people(active, remaining, schedule[1], config, limits, assumptions, day)
+    summary = found.row(0, named=True)
+    person = people.row(0, named=True)
+    # The whole years start from the balance at the end of this year (the rest of it added).
+    year_end_cents = (summary["balance_now_cents"] + summary["rest_deferral_cents"] + summary["rest_employer_cents"]
+                      + summary["rest_growth_cents"])
+    written = write_projection_chart(
+        years, year_end_cents,
+        f"Projected balance: {plan}/{employee} (retires {summary['retirement_year']} at {retirement_age})", chart,
+    ) if years.height else None
+    stated = {
+        "retirement_age": retirement_age, "annual_return_pct": annual_return, "salary_growth_pct": salary_growth,
+        "inflation_pct": inflation, "withdrawal_rate_pct": withdrawal_rate, "annuity_years": annuity_years,
+    }
+    figures = {
+        "balance_now": summary["balance_now_cents"], "contributions": summary["contributions_cents"],
+        "growth": summary["growth_cents"], "balance_at_retirement": summary["balance_at_retirement_cents"],
+        "balance_at_retirement_today": summary["balance_today_dollars_cents"],
+        "yearly_income_withdrawal_rate": summary["income_4pct_cents"],
+        "yearly_income_withdrawal_rate_today": summary["income_4pct_today_cents"],
+        "yearly_annuity": summary["annuity_cents"], "yearly_annuity_today": summary["annuity_today_cents"],
+    }
+    if output_format == "json":
+        out.print_json(json.dumps({
+            "plan_id": plan, "employee_id": employee, "as_of": str(day), "assumptions": stated,
+            "annual_compensation": _money(person["annual_compensation_cents"]).replace(",", ""),
+            "deferral_rate_pct": str(_bp_pct(person["pretax_deferral_bp"] + person["roth_deferral_bp"])),
+            "retirement_year": summary["retirement_year"], "years_to_retirement": summary["years_to_retirement"],
+            **{k: _money(v).replace(",", "") for k, v in figures.items()}, "chart": None if written is None else str(written),
+        }))
+        raise typer.Exit(EXIT_OK)
+    out.print(f"Projection for {plan}/{employee} as of {day}: pay {_money(person['annual_compensation_cents'])} a year, "
+              f"deferring {_bp_pct(person['pretax_deferral_bp'] + person['roth_deferral_bp'])}%, balance now "
+              f"{_money(summary['balance_now_cents'])}; retires in {summary['retirement_year']} "
+              f"({summary['years_to_retirement']} years).")
+    out.print(f"The rest of {day.year} ({remaining} pay dates left) adds deferrals "
+              f"{_money(summary['rest_deferral_cents'])}, employer money {_money(summary['rest_employer_cents'])} and "
+              f"growth {_money(summary['rest_growth_cents'])} before the first whole year, {day.year + 1}.")
+    out.print(f"Assumptions: retirement at {retirement_age}, annual return {annual_return}%, salary growth "
+              f"{salary_growth}%, inflation {inflation}%, withdrawal rate {withdrawal_rate}%, annuity over "
+              f"{annuity_years} years"
+              + " (change with --retirement-age, --return, --salary-growth, --inflation, --withdrawal-rate, "
+              "--annuity-years). IRS limits rise with inflation after the last year in sql/seeds/irs_limits.csv; "
+              "contributions stop at them every year.")
+    table = Table(title="At retirement")
+    table.add_column("")
+    table.add_column("future dollars", justify="right")
+    table.add_column("today's dollars", justify="right")
+    table.add_row("balance", _money(figures["balance_at_retirement"]), _money(figures["balance_at_retirement_today"]))
+    table.add_row(f"yearly income at {withdrawal_rate}% withdrawal", _money(figures["yearly_income_withdrawal_rate"]),
+                  _money(figures["yearly_income_withdrawal_rate_today"]))
+    table.add_row(f"yearly level annuity over {annuity_years} years", _money(figures["yearly_annuity"]),
+                  _money(figures["yearly_annuity_today"]))
+    out.print(table)
+    by_year = Table(title="By year (every 5th year and the last)")
+    for name in ("year", "age", "pay", "deferrals", "employer", "growth", "balance"):
+        by_year.add_column(name, justify="right")
+    for i, r in enumerate(years.iter_rows(named=True)):
+        if i % 5 == 4 or i == years.height - 1:
+            by_year.add_row(str(r["year"]), str(r["age"]), _money(r["compensation_cents"]), _money(r["deferral_cents"]),
+                            _money(r["employer_cents"]), _money(r["growth_cents"]), _money(r["balance_end_cents"]))
+    out.print(by_year)
+    out.print(f"Contributions {_money(figures['contributions'])} and growth {_money(figures['growth'])} over "
+              f"{summary['years_to_retirement']} years." + (f" Chart: {written}" if written else " No whole year is left to chart."))
+    raise typer.Exit(EXIT_OK)
+
+
 REPORT_FORMATS = ("table", "csv", "json", "parquet")
 #: Rows a terminal table shows; the rest are counted (the full result: --format csv, --out).
 MAX_TABLE_ROWS = 50

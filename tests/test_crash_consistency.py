@@ -48,6 +48,9 @@ TABLES = {
     "rmd_notice_history": "plan_id, employee_id, distribution_year, superseded_on",
     "rollover_eligibility": "plan_id, employee_id",
     "rollover_eligibility_history": "plan_id, employee_id, superseded_on",
+    "plans": "plan_id",
+    "match_windows": "plan_id, employee_id",
+    "projections": "plan_id, employee_id",
 }
 
 

@@ -21,6 +21,8 @@ REPO = Path(__file__).resolve().parent.parent
 V1_EXPORT = REPO / "fixtures/migrations/v1_demo"
 #: The demo database as the release before migration 3 wrote it (schema 2, main at 77d3a38), EXPORT DATABASE.
 V2_EXPORT = REPO / "fixtures/migrations/v2_demo"
+#: The demo database as the release before migration 4 wrote it (schema 3, main at 34033ce), EXPORT DATABASE.
+V3_EXPORT = REPO / "fixtures/migrations/v3_demo"
 
 #: Every relation a user queries, with the columns that differ between two runs of the same inputs (wall clock,
 #: the run's random id) left out.
@@ -93,7 +95,8 @@ def test_a_schema_1_database_is_migrated_in_place_and_answers_as_before(tmp_path
     with Database(path) as db:
         assert db.schema_version() == CURRENT_VERSION
         assert db.frame("SELECT version, description FROM schema_version ORDER BY 1").rows() == [
-            (2, "002_wide_postings_and_balance_state"), (3, "003_distributions_and_rmd")]
+            (2, "002_wide_postings_and_balance_state"), (3, "003_distributions_and_rmd"),
+            (4, "004_reports_and_calculators")]
         after = snapshot(db, like=v1_columns)
         # Migration 3 adds the mailing address, empty until a census brings one.
         assert db.frame("SELECT count(*) FROM participants WHERE address_line1 IS NOT NULL").item() == 0
@@ -117,7 +120,7 @@ def test_a_schema_2_database_is_migrated_to_3_answers_as_before_and_runs_the_nex
         columns = {t: con.sql(f"SELECT * FROM {t} LIMIT 0").columns for t in tables}
         before = snapshot(con, tables)
     with Database(path) as db:
-        assert db.frame("SELECT version FROM schema_version ORDER BY 1")["version"].to_list() == [2, 3]
+        assert db.frame("SELECT version FROM schema_version ORDER BY 1")["version"].to_list() == [2, 3, 4]
         assert snapshot(db, tables, like=columns) == before
         assert db.frame("SELECT count(*) FROM distributions").item() == 0
         assert run_checks(db) == []
@@ -142,6 +145,34 @@ def test_a_fresh_database_has_the_schema_a_migrated_one_has(tmp_path):
 
     assert shape(tmp_path / "fresh.duckdb") == shape(write_v1_database(tmp_path / "old.duckdb"))
     assert shape(tmp_path / "fresh.duckdb") == shape(write_v1_database(tmp_path / "v2.duckdb", V2_EXPORT))
+    assert shape(tmp_path / "fresh.duckdb") == shape(write_v1_database(tmp_path / "v3.duckdb", V3_EXPORT))
+
+
+@pytest.mark.usefixtures("prefect_harness")
+def test_a_schema_3_database_is_migrated_to_4_answers_as_before_and_its_reports_run(tmp_path):
+    # The release before migration 4 wrote fixtures/migrations/v3_demo (`make demo`'s first night).
+    path = write_v1_database(tmp_path / "v3.duckdb", V3_EXPORT)
+    tables = ("ledger", "payroll_lines", "batches", "rejections", "notices", "participants", "ytd_totals",
+              "balance_by_year", "terminations", "true_ups", "rmd_notices", "rollover_eligibility", "distributions")
+    with duckdb.connect(str(path), read_only=True) as con:
+        before = snapshot(con, tables)
+    with pytest.raises(SchemaVersionError, match="run `planadmin run` once"):
+        Database(path, read_only=True)  # a report cannot read it before a run upgrades it
+    with Database(path) as db:
+        assert db.frame("SELECT version FROM schema_version ORDER BY 1")["version"].to_list() == [3, 4]
+        assert snapshot(db, tables) == before  # nothing stored changed
+        # the new tables wait for the next run; the report views exist at once
+        assert db.frame("SELECT (SELECT count(*) FROM plans) + (SELECT count(*) FROM match_windows) "
+                        "+ (SELECT count(*) FROM projections) AS n").item() == 0
+        assert db.frame("SELECT count(*) FROM report_deposits_due").item() > 0
+        assert run_checks(db) == []
+    night = REPO / "fixtures/demo/INBOX-2026-01-31"
+    result = CliRunner().invoke(app, ["run", "--inbox", str(night), "--plans", str(REPO / "fixtures/demo/PLANS"),
+                                      "--db", str(path), "--as-of", "2026-01-31"])
+    assert result.exit_code == 0, result.output
+    with Database(path, read_only=True) as db:
+        assert db.frame("SELECT count(*) FROM plans").item() == 2
+        assert db.frame("SELECT count(DISTINCT plan_id) FROM match_windows").item() == 2
 
 
 @pytest.mark.usefixtures("prefect_harness")
@@ -179,7 +210,7 @@ def test_a_newer_database_is_refused_and_left_alone(tmp_path):
             return {t: con.sql(f"SELECT * FROM {t}").fetchall() for t in ("schema_version", "money_sources", "batches")}
 
     before = contents()
-    with pytest.raises(SchemaVersionError, match="schema version 99, newer than this planadmin's 3: upgrade planadmin"):
+    with pytest.raises(SchemaVersionError, match="schema version 99, newer than this planadmin's 4: upgrade planadmin"):
         Database(path)
     assert contents() == before  # not even the seeds were reloaded
     result = CliRunner().invoke(app, ["check", "--db", str(path)])
@@ -188,7 +219,7 @@ def test_a_newer_database_is_refused_and_left_alone(tmp_path):
 
 def test_reading_an_older_database_asks_for_a_run_to_upgrade_it(tmp_path):
     path = write_v1_database(tmp_path / "old.duckdb")
-    with pytest.raises(SchemaVersionError, match="schema version 1; this planadmin reads version 3: run `planadmin run`"):
+    with pytest.raises(SchemaVersionError, match="schema version 1; this planadmin reads version 4: run `planadmin run`"):
         Database(path, read_only=True)
 
 

@@ -1,5 +1,5 @@
 """Derived steps: what depends on a whole plan as of the run's date rather than on one file (true-ups due,
-terminations, RMD notices, the rollover-eligibility report), recomputed from the store every night so a re-run after a crash finds exactly what
+terminations, RMD notices, the rollover-eligibility report, the participant calculators), recomputed from the store every night so a re-run after a crash finds exactly what
 is still to do. Each is a :data:`Step`, listed in :data:`STEPS` in the order the nightly flow runs them after a
 plan's files; adding one is one function and one line here.
 """
@@ -11,6 +11,7 @@ from typing import Protocol
 
 import polars as pl
 
+from pipelines.derived.calculators import calculators_step
 from pipelines.derived.rmd import rmd_step
 from pipelines.derived.rollover import rollover_step
 from pipelines.derived.terminations import terminations_step
@@ -31,10 +32,12 @@ class Step(Protocol):
 
 #: (name, step) in the order they run: the true-up first, so a leaver's year-end match is vested with the rest;
 #: RMD notices from balances that hold the night's forfeitures; the rollover report last, since an RMD due comes
-#: out before anything is rolled over.
+#: out before anything is rolled over; the participant calculators (match window, projection) after everything
+#: that moves a balance.
 STEPS: tuple[tuple[str, Step], ...] = (
     ("true-ups", post_due_true_ups),
     ("terminations", terminations_step),
     ("rmd-notices", rmd_step),
     ("rollover-eligibility", rollover_step),
+    ("calculators", calculators_step),
 )

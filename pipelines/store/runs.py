@@ -107,3 +107,8 @@ def record_rejected_file(db: Database, batch: BatchRecord, rejection: pl.DataFra
     """A whole file rejected: its batch row and the file-level rejection (the caller's transaction)."""
     insert_batch(db, batch)
     insert_rejections(db, batch, rejection)
+
+
+def last_as_of(db: Database) -> date | None:
+    """The as-of date of the last completed run, None before any."""
+    return db.query("runs/last_as_of")["as_of"].item()
