@@ -22,13 +22,17 @@ $(VENV)/.synced: $(UV) pyproject.toml uv.lock
 
 setup: $(VENV)/.synced  ## create .venv with the planadmin command
 
-demo: setup  ## the shipped demo's two nights into a fresh $(DEMO_DB), then its RMD letters into $(DEMO_LETTERS)/
+demo: setup  ## the shipped demo's two nights into a fresh $(DEMO_DB), its RMD letters, a report and a projection chart into $(DEMO_LETTERS)/
 	rm -rf $(DEMO_DB) $(DEMO_DB).wal $(DEMO_LETTERS)
 	$(VENV)/bin/planadmin run --inbox fixtures/demo/INBOX --plans fixtures/demo/PLANS --db $(DEMO_DB) --as-of 2026-01-15
 	$(VENV)/bin/planadmin run --inbox fixtures/demo/INBOX-2026-01-31 --plans fixtures/demo/PLANS --db $(DEMO_DB) --as-of 2026-01-31
 	for plan in acme globex; do for year in 2025 2026; do \
 	  $(VENV)/bin/planadmin notices rmd --plan $$plan --year $$year --out $(DEMO_LETTERS)/$$plan-$$year \
 	    --db $(DEMO_DB) --plans fixtures/demo/PLANS || exit 1; done; done
+	$(VENV)/bin/planadmin report missing_payrolls --db $(DEMO_DB) --format table
+	$(VENV)/bin/planadmin report match_window --db $(DEMO_DB) --format csv --out $(DEMO_LETTERS)/match_window.csv
+	$(VENV)/bin/planadmin project --plan acme --employee A00002 --db $(DEMO_DB) --plans fixtures/demo/PLANS \
+	  --chart $(DEMO_LETTERS)/projection-acme-A00002.svg
 
 test: setup  ## the whole test suite (soak and large benchmarks excluded)
 	$(VENV)/bin/python -m pytest

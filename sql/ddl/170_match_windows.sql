@@ -1,8 +1,10 @@
 -- The match window of every active participant for the rest of their year, as of the last run (rebuilt per plan
 -- every run; pipelines/rules/match_window.py): the lowest deferral rate that earns the whole match every remaining
--- pay period, the highest that does not reach the 402(g) limit (plus catch-up, when the plan matches it) before
--- the year's last pay date, the current rate and where it falls, and the match the current rate earns, loses to
--- the limit (none when the plan has a true-up) and leaves uncaptured. Active: paid in the plan's latest payroll,
+-- pay period, the highest at which reaching the 402(g) limit (plus catch-up, when the plan matches it) costs no
+-- match (the room is not used up before the year's last pay date, and what is left still earns that date's full
+-- match), the current rate and where it falls (no_window with a note: no match, no pay dates left, no pay, the
+-- 401(a)(17) limit reached, or the limit reached too early), and the match the current rate earns, loses to the
+-- limit (none when the plan has a true-up) and leaves uncaptured. Active: paid in the plan's latest payroll,
 -- with no termination in force. Rates are percents (6 = 6%). Grain: one active participant.
 CREATE TABLE IF NOT EXISTS match_windows (
     plan_id                      VARCHAR NOT NULL,
