@@ -83,6 +83,15 @@ def _print_report(report) -> None:  # noqa: ANN001 - RunReport, imported lazily 
             f"automatic rollover, {counts.get('consent_required', 0)} consent required, {counts.get('rmd_first', 0)} "
             "RMD first (see rollover_eligibility; costs: planadmin withdrawal-cost)"
         )
+    windows: dict[str, dict[str, int]] = {}
+    for plan_id, status, count in report.window_counts:
+        windows.setdefault(plan_id, {})[status] = count
+    for plan_id, counts in sorted(windows.items()):
+        out.print(
+            f"Match windows {plan_id}: {counts.get('in_window', 0)} in the window, {counts.get('below_window', 0)} "
+            f"below it (match left uncaptured), {counts.get('above_window', 0)} above it, {counts.get('no_window', 0)} "
+            "with no window (see report match_window; projections: report projection, planadmin project)"
+        )
     rejected = [(f.file_name, *r) for f in report.files for r in f.rejected]
     if rejected:
         shown = Table(title="Rejected rows (values and personal data: see the rejections table)")
@@ -282,6 +291,69 @@ def rmd_letters(
         f"{plan} {year}: {len(written.letters)} letter{'' if len(written.letters) == 1 else 's'} ({due} due, {notices.height - due} overdue) and "
         f"{written.summary.name} in {out_dir}"
     )
+    raise typer.Exit(EXIT_OK)
+
+
+forfeitures_app = typer.Typer(no_args_is_help=True, help="The plan's forfeiture account.")
+app.add_typer(forfeitures_app, name="forfeitures")
+
+
+@forfeitures_app.command("use")
+def forfeiture_use(
+    plan: Annotated[str, typer.Option("--plan", help="Plan id")],
+    year: Annotated[int, typer.Option("--year", help="The plan year the forfeited money arose in")],
+    source: Annotated[str, typer.Option("--source", help="The employer source forfeited (match, nonelective, ...)")],
+    amount: Annotated[str, typer.Option("--amount", help="Dollars used (negative with --use reversal)")],
+    use: Annotated[str, typer.Option(
+        "--use", help="plan_expenses, reduce_employer_contributions, allocate, or reversal (undoes an earlier use)")],
+    used_on: Annotated[str, typer.Option("--date", help="Date of the use, YYYY-MM-DD")],
+    reference: Annotated[str | None, typer.Option("--reference", help="Invoice, deposit or allocation reference")] = None,
+    db: Annotated[Path, typer.Option(help="DuckDB database file")] = Path("planadmin.duckdb"),
+) -> None:
+    """Record a use of a plan year's forfeitures of a source (append only; recording the same use again records
+    nothing). It may not use more than is left, nor be dated before the money was forfeited. The
+    forfeiture_account report shows forfeited, used and unused."""
+    from decimal import Decimal, InvalidOperation
+
+    from pipelines.store import Database, forfeitures
+
+    day = _as_of(used_on)
+    try:
+        dollars = Decimal(amount)
+        if dollars != dollars.quantize(Decimal("0.01")) or not dollars.is_finite():
+            raise InvalidOperation
+    except InvalidOperation:
+        err.print(f"--amount: {amount!r} is not an amount in dollars and cents")
+        raise typer.Exit(EXIT_USAGE) from None
+    if use not in forfeitures.USES:
+        err.print(f"--use: {use!r} is not one of {', '.join(forfeitures.USES)}")
+        raise typer.Exit(EXIT_USAGE)
+    if (use == "reversal") != (dollars < 0) or dollars == 0:
+        err.print("--amount: a use is positive, a reversal negative, never zero")
+        raise typer.Exit(EXIT_USAGE)
+    if reference is not None and len(reference) > 200:
+        err.print("--reference: at most 200 characters")
+        raise typer.Exit(EXIT_USAGE)
+    with _store_errors(), Database(_existing(db)) as database:
+        with database.transaction():
+            found = forfeitures.account(database, plan, year, source)
+            if found is None:
+                err.print(f"{plan} has no {source} forfeitures of plan year {year} (see: planadmin report forfeiture_account)")
+                raise typer.Exit(EXIT_USAGE)
+            left = found["forfeited"] - found["used"]
+            if dollars > left or found["used"] + dollars < 0:
+                err.print(f"--amount: {dollars} is more than can be {'reversed' if dollars < 0 else 'used'}: "
+                          f"{found['forfeited']} forfeited, {found['used']} used, {left} left")
+                raise typer.Exit(EXIT_USAGE)
+            if day < found["first_forfeited_on"]:
+                err.print(f"--date: {day} is before the money was forfeited ({found['first_forfeited_on']})")
+                raise typer.Exit(EXIT_USAGE)
+            uid, recorded = forfeitures.record_use(database, plan, year, source, day, use, dollars, reference)
+    if not recorded:
+        out.print(f"already recorded: use {uid} ({plan} {year} {source} {dollars} {use} on {day}); nothing changed")
+    else:
+        out.print(f"recorded use {uid}: {plan} {year} {source} {_money(int(dollars * 100))} {use} on {day}; "
+                  f"{_money(int((left - dollars) * 100))} left, to use by {year + 1}-12-31")
     raise typer.Exit(EXIT_OK)
 
 

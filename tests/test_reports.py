@@ -39,6 +39,7 @@ def demo_db(tmp_path_factory, prefect_harness) -> Path:  # noqa: ARG001 - the ha
         result = runner.invoke(app, ["run", "--inbox", str(inbox), "--plans", str(PLANS), "--db", str(db),
                                      "--as-of", as_of])
         assert result.exit_code == 0, result.output
+        db.with_name(f"summary-{as_of}.txt").write_text(result.output)
     return db
 
 
@@ -262,6 +263,41 @@ def test_forfeiture_account_shows_each_years_forfeitures_and_when_to_use_them(de
     assert set(report(demo_db, "forfeiture_account", as_of=dt.date(2028, 1, 1))["status"]) == {"past_use_by"}
 
 
+def test_forfeiture_uses_are_recorded_once_within_what_is_left(demo_db, tmp_path):
+    import shutil
+
+    db = tmp_path / "copy.duckdb"
+    shutil.copy(demo_db, db)
+    runner = CliRunner()
+    forfeited = report(db, "forfeiture_account", plan_id="acme")
+    assert forfeited.select("plan_year", "source").rows() == [(2026, "match")]
+    total = forfeited["forfeited"].item()
+
+    def use(amount: str, kind: str = "plan_expenses", day: str = "2026-02-02", year: str = "2026"):  # noqa: ANN202
+        return runner.invoke(app, ["forfeitures", "use", "--plan", "acme", "--year", year, "--source", "match",
+                                   "--amount", amount, "--use", kind, "--date", day, "--reference", "INV-7",
+                                   "--db", str(db)])
+
+    assert use("1000.00").exit_code == 0
+    again = use("1000.00")  # the same use: recorded once
+    assert again.exit_code == 0 and "already recorded" in again.output
+    too_much = use(str(total))  # $1,000 is used: the whole forfeited amount is more than is left
+    assert too_much.exit_code == 2 and f"{total - 1000} left" in too_much.output
+    assert use("5.00", day="2026-01-14").exit_code == 2  # before the forfeiture (2026-01-15)
+    assert use("5.00", year="2025").exit_code == 2  # nothing forfeited in plan year 2025
+    assert use("5.00", kind="reversal").exit_code == 2  # a reversal is negative
+    found = report(db, "forfeiture_account", plan_id="acme", as_of=dt.date(2026, 2, 28)).row(0, named=True)
+    assert (found["used"], found["unused"], found["status"]) == (Decimal("1000.00"), total - 1000, "open")
+    assert use(str(total - 1000), kind="allocate", day="2026-03-01").exit_code == 0
+    assert report(db, "forfeiture_account", plan_id="acme", as_of=dt.date(2026, 3, 1))["status"].item() == "used"
+    assert use("-1000.00", kind="reversal", day="2026-03-02").exit_code == 0
+    later = report(db, "forfeiture_account", plan_id="acme", as_of=dt.date(2028, 1, 1)).row(0, named=True)
+    # $1,000 back in the account after the use by date: it must be acted on
+    assert (later["unused"], later["status"]) == (Decimal("1000.00"), "past_use_by")
+    with Database(db, read_only=True) as database:
+        assert database.frame("SELECT count(*) FROM forfeiture_uses").item() == 3  # append only: three rows
+
+
 def test_rejections_group_the_demos_bad_rows_by_file_and_reason(demo_db):
     found = report(demo_db, "rejections")
     generator = demo_generator()
@@ -331,6 +367,12 @@ def test_match_window_for_the_demo_as_of_the_second_night(demo_db):
             "WHERE t.plan_id = p.plan_id AND t.employee_id = p.employee_id AND t.termination_date <= DATE '2026-01-31') "
             "GROUP BY ALL")
     assert dict(found.group_by("plan_id").len().rows()) == dict(active.rows())
+    # the run's summary counts them per plan and status
+    summary = demo_db.with_name(f"summary-{NIGHT_2}.txt").read_text()
+    for plan_id in ("acme", "globex"):
+        counts = dict(found.filter(pl.col("plan_id") == plan_id).group_by("status").len().rows())
+        assert (f"Match windows {plan_id}: {counts.get('in_window', 0)} in the window, {counts.get('below_window', 0)} "
+                f"below it") in summary
     # 2026 has no payroll yet: everyone starts the year at zero with 26 biweekly pay dates to come.
     assert set(found["plan_year"]) == {2026} and set(found["remaining_pay_dates"]) == {26}
     # acme has a true-up: nothing is lost to the limit; every figure adds up.

@@ -35,3 +35,8 @@ def replace_match_windows(db: Database, plan_id: str, rows: pl.DataFrame) -> Non
 def replace_projections(db: Database, plan_id: str, rows: pl.DataFrame) -> None:
     db.run("calculators/clear_projections", {"plan_id": plan_id})
     db.append("projections", rows)
+
+
+def status_counts(db: Database) -> pl.DataFrame:
+    """Per plan and match-window status, the active participants."""
+    return db.query("calculators/status_counts")
