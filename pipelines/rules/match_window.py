@@ -103,8 +103,9 @@ OUTPUT_COLUMNS = (
 
 _ROW = "_row"
 _MATCH_INPUTS = ("pretax_cents", "roth_cents", "pretax_catchup_cents", "roth_catchup_cents")
-#: Bisection steps over 0..10,000 bp: 2**14 > 10,001 rates.
-_BISECTION_STEPS = 14
+#: A bound on the steps of the search for max_no_limit_bp (each step halves the rows' intervals or doubles a
+#: gallop's stride, so at most 1 + 14 + 14 over 0..10,000 bp); more is a broken invariant.
+_MAX_SEARCH_STEPS = 32
 
 
 def top_band_bp(match: MatchConfig) -> int | None:
@@ -118,21 +119,27 @@ def top_band_bp(match: MatchConfig) -> int | None:
     return bands[-1] if bands else None
 
 
-def _with_match(frame: pl.DataFrame, match: MatchConfig, compensation: str, deferral: pl.Expr,
-                name: str) -> pl.DataFrame:
-    """``frame`` plus ``name``: the period match on ``compensation`` for a matchable ``deferral``, by
-    :func:`employer_match` itself (the whole deferral goes in as pre-tax: it is already the matchable part)."""
-    zero = pl.lit(0, pl.Int64)
-    inputs = frame.with_columns(
-        deferral.cast(pl.Int64).alias("pretax_cents"), *(zero.alias(c) for c in _MATCH_INPUTS[1:])
-    )
-    return employer_match(inputs, match, compensation).rename({"match_cents": name}).drop(_MATCH_INPUTS)
+def _matches(match: MatchConfig, pairs: list[tuple[pl.Series, pl.Series]]) -> list[pl.Series]:
+    """The period match of each ``(compensation, matchable deferral)`` pair of equal-length series, by
+    :func:`employer_match` itself, all pairs stacked into ONE call (the whole deferral goes in as pre-tax: it is
+    already the matchable part)."""
+    if not pairs:
+        return []
+    stacked = pl.DataFrame({
+        "_comp": pl.concat([comp.cast(pl.Int64).rename("_comp") for comp, _ in pairs]),
+        "pretax_cents": pl.concat([deferral.cast(pl.Int64).rename("pretax_cents") for _, deferral in pairs]),
+    }).with_columns(*(pl.lit(0, pl.Int64).alias(c) for c in _MATCH_INPUTS[1:]))
+    matched = employer_match(stacked, match, "_comp")["match_cents"]
+    out, offset = [], 0
+    for comp, _ in pairs:
+        out.append(matched.slice(offset, comp.len()))
+        offset += comp.len()
+    return out
 
 
-def _with_min_full_match_bp(frame: pl.DataFrame, match: MatchConfig, top_bp: int, compensation: str,
-                            name: str) -> pl.DataFrame:
-    """``name``: the lowest bp >= ``top_bp`` whose deferral ``pct_of(comp, bp)`` earns the match of a deferral
-    of all of ``comp`` (null where ``comp`` is 0).
+def _min_full_match_bp(comp: pl.Expr, at_top: pl.Expr, full: pl.Expr, top_bp: int) -> pl.Expr:
+    """The lowest bp >= ``top_bp`` whose deferral ``pct_of(comp, bp)`` earns ``full``, the match of a deferral of
+    all of ``comp`` (null where ``comp`` is 0), given ``at_top``, the match of ``pct_of(comp, top_bp)``.
 
     A deferral of ``D = ceil(comp × top_bp / 10,000)`` covers the top band, so it earns the maximum.
     ``pct_of(comp, top_bp)`` is at least ``D - 1`` (it rounds a value above ``D - 1``). When that falls a cent
@@ -140,71 +147,126 @@ def _with_min_full_match_bp(frame: pl.DataFrame, match: MatchConfig, top_bp: int
     ``pct_of(comp, bp) >= D`` exactly when ``comp × bp / 10,000 >= D - 1/2`` (half-up), i.e.
     ``bp >= ceil((2D - 1) × 5,000 / comp)``; that bp is at most 10,000 because ``D <= comp``.
     """
-    comp = pl.col(compensation)
     top = pl.lit(top_bp, pl.Int64)
-    frame = _with_match(frame, match, compensation, comp, "_max")
-    frame = _with_match(frame, match, compensation, pct_of(comp, top), "_at_top")
     band_cents = (comp * top + (BP_PER_UNIT - 1)) // BP_PER_UNIT  # D: the top band's edge, rounded up
     past_rounding = ((band_cents * 2 - 1) * (BP_PER_UNIT // 2) + comp - 1) // comp  # ceil((2D-1)*5000/comp)
-    return frame.with_columns(
-        pl.when(comp <= 0).then(None)
-        .when(pl.col("_at_top") == pl.col("_max")).then(top)
-        .otherwise(past_rounding)
-        .cast(pl.Int64)
-        .alias(name)
-    ).drop("_max", "_at_top")
+    return pl.when(comp <= 0).then(None).when(at_top == full).then(top).otherwise(past_rounding).cast(pl.Int64)
 
 
-def _costs_no_match(people: pl.DataFrame, match: MatchConfig, bp: pl.Series) -> pl.Series:
+def _costs_no_match(rows: pl.DataFrame, match: MatchConfig, bp: pl.Series) -> pl.Series:
     """Whether, at rate ``bp`` (one per row), reaching the limit costs no match in any remaining period.
 
     Periods ``1..L-1`` (``L``: the last with counted compensation, ``_last``) all count ``c``; period ``L``
     counts ``_c_last``. Before the room runs short a period's match is the rate's own; the room left shrinks
     period by period, so among the full periods only the last, ``L-1``, can be the first cut, and ``L`` is
     checked on its own compensation. In both, the match of what is left of the room (at most the deferral)
-    must equal the match of the deferral. The four matches go through one :func:`employer_match` call.
+    must equal the match of the deferral. A period the room does not cut passes without a match computed;
+    and where ``_c_last = c`` period ``L-1`` needs no check of its own: its cut is the smaller (it has a whole
+    deferral more of room), so the match is monotone between it and period ``L``'s. The matches left go
+    through one :func:`employer_match` call.
     """
     room, c, last, c_last = pl.col("_room"), pl.col("period_compensation_cents"), pl.col("_last"), pl.col("_c_last")
     rate = pl.lit(bp)
-    a, a_last = pct_of(c, rate), pct_of(c_last, rate)
     zero = pl.lit(0, pl.Int64)
-    left_prev = pl.min_horizontal(pl.max_horizontal(room - (last - 2) * a, zero), a)
-    left_last = pl.min_horizontal(pl.max_horizontal(room - (last - 1) * a, zero), a_last)
-    pairs = [(c, left_prev), (c, a), (c_last, left_last), (c_last, a_last)]
-    stacked = pl.concat([
-        people.select(comp.alias("_comp"), deferral.cast(pl.Int64).alias("pretax_cents"),
-                      *(zero.alias(column) for column in _MATCH_INPUTS[1:]))
-        for comp, deferral in pairs
+    a, a_last = pct_of(c, rate), pct_of(c_last, rate)
+    probe = rows.select(
+        c, c_last, a.alias("_a"), a_last.alias("_a_last"),
+        pl.min_horizontal(pl.max_horizontal(room - (last - 2) * a, zero), a).alias("_left_prev"),
+        pl.min_horizontal(pl.max_horizontal(room - (last - 1) * a, zero), a_last).alias("_left_last"),
+        ((last >= 2) & (c_last != c)).alias("_check_prev"),
+        (last >= 1).alias("_check_last"),
+    ).with_row_index("_i")
+    cut_last = probe.filter(pl.col("_check_last") & (pl.col("_left_last") < pl.col("_a_last")))
+    cut_prev = probe.filter(pl.col("_check_prev") & (pl.col("_left_prev") < pl.col("_a")))
+    cut_last_m, own_last_m, cut_prev_m, own_prev_m = _matches(match, [
+        (cut_last["_c_last"], cut_last["_left_last"]), (cut_last["_c_last"], cut_last["_a_last"]),
+        (cut_prev["period_compensation_cents"], cut_prev["_left_prev"]),
+        (cut_prev["period_compensation_cents"], cut_prev["_a"]),
     ])
-    m = employer_match(stacked, match, "_comp")["match_cents"]
-    rows = people.height
-    cut_prev, own_prev, cut_last, own_last = (m.slice(i * rows, rows) for i in range(len(pairs)))
-    last_period = people["_last"]
-    return ((last_period < 2) | (cut_prev == own_prev)) & ((last_period < 1) | (cut_last == own_last))
+    failing = pl.concat([
+        cut_last["_i"].filter(cut_last_m != own_last_m), cut_prev["_i"].filter(cut_prev_m != own_prev_m),
+    ])
+    return pl.repeat(True, rows.height, dtype=pl.Boolean, eager=True).scatter(failing, False)
 
 
-def _with_max_no_limit_bp(people: pl.DataFrame, match: MatchConfig) -> pl.DataFrame:
-    """``max_no_limit_bp`` by bisection over 0..10,000 bp, all rows at once.
+def _max_no_limit_estimate(top_bp: int) -> pl.Expr:
+    """A rate at which reaching the limit surely costs no match, usually the highest or one bp below it (rows
+    with ``_last >= 1``). Either the room takes every deferral, or the cut leaves at least ``D`` (the top band's
+    edge, which earns the full match) for the periods that can be cut: ``L-1`` on ``c`` and ``L`` on
+    ``_c_last``. Each bound is exact in integers: ``pct_of(c, bp) <= A`` exactly when ``bp < (2A + 1) × 5,000
+    / c``; where ``_c_last`` differs from ``c`` the room's bound is the half-cent-per-period lower one."""
+    room, c, last, c_last = pl.col("_room"), pl.col("period_compensation_cents"), pl.col("_last"), pl.col("_c_last")
+    top = pl.lit(top_bp, pl.Int64)
+
+    def band(comp: pl.Expr) -> pl.Expr:
+        return (comp * top + (BP_PER_UNIT - 1)) // BP_PER_UNIT
+
+    def highest_bp(cents: pl.Expr) -> pl.Expr:  # the highest bp (<= 10,000) with pct_of(c, bp) <= cents
+        capped = pl.min_horizontal(cents, c)
+        bp = pl.min_horizontal(((capped * 2 + 1) * (BP_PER_UNIT // 2) + c - 1) // c - 1, BP_PER_UNIT)
+        return pl.when(cents < 0).then(-1).otherwise(bp)
+
+    total = (last - 1) * c + c_last  # the counted compensation left
+    fits_last = (
+        pl.when(room >= total).then(BP_PER_UNIT)
+        .when(c_last == c).then(highest_bp(room // last))
+        .otherwise(pl.max_horizontal((room * BP_PER_UNIT - last * (BP_PER_UNIT // 2)) // total, 0))
+    )
+    saturated_last = (
+        pl.when(room < band(c_last)).then(-1).when(last == 1).then(BP_PER_UNIT)
+        .otherwise(highest_bp((room - band(c_last)) // (last - 1)))
+    )
+    fits_prev = highest_bp(room // (last - 1))
+    saturated_prev = (
+        pl.when(room < band(c)).then(-1).when(last == 2).then(BP_PER_UNIT)
+        .otherwise(highest_bp((room - band(c)) // (last - 2)))
+    )
+    prev = pl.when(last >= 2).then(pl.max_horizontal(fits_prev, saturated_prev)).otherwise(BP_PER_UNIT)
+    return pl.min_horizontal(prev, pl.max_horizontal(fits_last, saturated_last)).clip(0, BP_PER_UNIT).cast(pl.Int64)
+
+
+def _max_no_limit_bp(frame: pl.DataFrame, match: MatchConfig, top_bp: int | None) -> pl.Series:
+    """The highest rate (at most 10,000 bp) at which reaching the limit costs no match, per row (10,000 for
+    rows without a remaining period with counted compensation).
 
     "Reaching the limit costs no match" holds at 0 bp (nothing is deferred) and, if it holds at a rate, holds at
     every lower one (smaller deferrals leave more room, and the match of ``min(room left, deferral)`` can only
-    equal the match of the deferral more easily), so the largest rate where it holds is found exactly by
-    bisection: 14 steps (2**14 > 10,001 rates), each over every row. No closed form: the smallest deferral that
-    earns a period's full match depends on the match's own rounding, and the last period may count only part
-    of ``c``.
+    equal the match of the deferral more easily), so the largest rate where it holds is found exactly by a
+    search. No closed form: the smallest deferral that earns a period's full match depends on the match's own
+    rounding, and the last period may count only part of ``c``. The search starts at
+    :func:`_max_no_limit_estimate`: where the rule holds there, it gallops up (+1, +2, +4, ... bp) until it
+    fails, then bisects; where it does not, it bisects below. Each step runs over the rows still unresolved
+    (almost all rows need two probes).
     """
-    lo = pl.Series("_lo", [0] * people.height, pl.Int64)
-    hi = pl.Series("_hi", [BP_PER_UNIT] * people.height, pl.Int64)
-    for _ in range(_BISECTION_STEPS):  # steps of the search, not rows
-        mid = (lo + hi + 1) // 2
-        holds = _costs_no_match(people, match, mid).cast(pl.Int64)
-        lo = lo + (mid - lo) * holds  # holds at mid: the answer is at least mid
-        hi = hi - (hi - mid + 1) * (1 - holds)  # fails at mid: the answer is below it
-    if (lo != hi).any():
-        raise AssertionError("the bisection for max_no_limit_bp did not converge")
-    return people.with_columns(
-        pl.when(pl.col("remaining_periods") >= 1).then(pl.lit(lo)).cast(pl.Int64).alias("max_no_limit_bp")
+    result = pl.repeat(BP_PER_UNIT, frame.height, dtype=pl.Int64, eager=True).alias("max_no_limit_bp")
+    if top_bp is None:  # no tier matches anything: no rate can cost match
+        return result
+    pending = frame.select(
+        _ROW, "period_compensation_cents", "_c_last", "_room", "_last",
+    ).filter(pl.col("_last") >= 1).with_columns(_max_no_limit_estimate(top_bp).alias("_mid"))
+    holds = _costs_no_match(pending, match, pending["_mid"])
+    pending = pending.with_columns(
+        pl.when(holds).then(pl.col("_mid")).otherwise(0).alias("_lo"),
+        pl.when(holds).then(BP_PER_UNIT).otherwise(pl.col("_mid") - 1).alias("_hi"),
+        pl.when(holds).then(1).otherwise(0).cast(pl.Int64).alias("_stride"),  # > 0: galloping up
     )
+    for _ in range(_MAX_SEARCH_STEPS):  # steps of the search, not rows
+        done = pending.filter(pl.col("_lo") == pl.col("_hi"))
+        result = result.scatter(done[_ROW], done["_lo"])
+        pending = pending.filter(pl.col("_lo") < pl.col("_hi"))
+        if pending.height == 0:
+            return result
+        lo, hi, stride = pl.col("_lo"), pl.col("_hi"), pl.col("_stride")
+        pending = pending.with_columns(
+            pl.when(stride > 0).then(pl.min_horizontal(lo + stride, hi)).otherwise((lo + hi + 1) // 2).alias("_mid")
+        )
+        holds = _costs_no_match(pending, match, pending["_mid"])
+        pending = pending.with_columns(
+            pl.when(holds).then(pl.col("_mid")).otherwise(lo).alias("_lo"),  # holds at mid: the answer is >= mid
+            pl.when(holds).then(hi).otherwise(pl.col("_mid") - 1).alias("_hi"),  # fails at mid: it is below mid
+            pl.when(holds).then(stride * 2).otherwise(0).alias("_stride"),
+        )
+    raise AssertionError("the search for max_no_limit_bp did not converge")
 
 
 def _checked(people: pl.DataFrame) -> pl.DataFrame:
@@ -227,6 +289,11 @@ def match_window(people: pl.DataFrame, plan: PlanConfig) -> pl.DataFrame:
     """One row per input row (same order), columns :data:`OUTPUT_COLUMNS`; the rules are the module's.
 
     ``people``: :data:`INPUT_COLUMNS`, one row per active participant (see the module docstring).
+
+    Every remaining period counts either ``c`` (periods ``1..L-1``), ``c_L`` (period ``L``) or nothing (after
+    ``L``), so each person's sums over periods are a few matches times a count of periods: at the current
+    rate periods ``1..f`` defer ``a`` in full (``f = min(L-1, room // a)``), period ``f+1`` (if before ``L``)
+    the rest of the room, later ones before ``L`` nothing, and period ``L`` ``clip(room - (L-1)a, 0, a_L)``.
     """
     match = plan.match
     top_bp = top_band_bp(match)
@@ -243,53 +310,77 @@ def match_window(people: pl.DataFrame, plan: PlanConfig) -> pl.DataFrame:
         pl.min_horizontal(pl.max_horizontal(comp_room - (pl.col("_last") - 1) * c, 0), c).alias("_c_last"),
     )
 
-    # Every remaining period of every person, at the current rate.
-    periods = (
-        frame.select(_ROW, "period_compensation_cents", "current_bp", "_room", "compensation_room_left_cents",
-                     pl.int_ranges(1, n + 1, dtype=pl.Int64).alias("_k"))
-        .explode("_k")
-        .filter(pl.col("_k").is_not_null())
-        .with_columns(
-            pl.min_horizontal(pl.max_horizontal(comp_room - (pl.col("_k") - 1) * c, 0), c).alias("_c_k"),
-        )
-        .with_columns(pct_of(pl.col("_c_k"), pl.col("current_bp")).alias("_a_k"))
-        .with_columns(pl.col("_a_k").cum_sum().over(_ROW, order_by="_k").alias("_through_k"))
-        .with_columns(
-            pl.min_horizontal(
-                pl.max_horizontal(pl.col("_room") - (pl.col("_through_k") - pl.col("_a_k")), 0), pl.col("_a_k")
-            ).alias("_d_k"),
-        )
+    # Each person's remaining periods at the current rate, by kind (see the docstring).
+    room, last, c_last, current = pl.col("_room"), pl.col("_last"), pl.col("_c_last"), pl.col("current_bp")
+    a, before = pl.col("_a"), pl.col("_before")
+    frame = frame.with_columns(
+        pct_of(c, current).alias("_a"),
+        pct_of(c_last, current).alias("_a_last"),
+        (last - 1).clip(lower_bound=0).alias("_before"),  # periods 1..L-1
+    ).with_columns(
+        pl.when(a > 0).then(pl.min_horizontal(before, room // a)).otherwise(before).alias("_fits"),
+    ).with_columns(
+        pl.when(pl.col("_fits") < before).then(room - pl.col("_fits") * a).otherwise(0).alias("_rest"),
+        pl.min_horizontal(pl.max_horizontal(room - before * a, 0), pl.col("_a_last")).alias("_d_last"),
     )
-    periods = _with_match(periods, match, "_c_k", pl.col("_c_k"), "_max_k")
-    periods = _with_match(periods, match, "_c_k", pl.col("_a_k"), "_e_k")
-    periods = _with_match(periods, match, "_c_k", pl.col("_d_k"), "_m_k")
-    if top_bp is not None:
-        periods = _with_min_full_match_bp(periods, match, top_bp, "_c_k", "_min_bp_k")
-    else:
-        periods = periods.with_columns(pl.lit(None, pl.Int64).alias("_min_bp_k"))
-    if ((periods["_e_k"] > periods["_max_k"]) | (periods["_m_k"] > periods["_e_k"])).any():
+    # The matches: on c for all rows; on c_L only where it differs from c (elsewhere they are c's).
+    on_c = frame.select(
+        c, a, "_rest", "_c_last", "_d_last",
+        (pct_of(c, pl.lit(top_bp, pl.Int64)) if top_bp is not None else pl.lit(0, pl.Int64)).alias("_top"),
+    )
+    partial = frame.with_row_index("_i").filter((last >= 1) & (c_last != c)).select(
+        "_i", "_c_last", "_a_last",
+        (pct_of(c_last, pl.lit(top_bp, pl.Int64)) if top_bp is not None else pl.lit(0, pl.Int64)).alias("_top"),
+    )
+    comp = on_c["period_compensation_cents"]
+    max_c, e_c, m_rest, m_last, top_c, max_p, e_p, top_p = _matches(match, [
+        (comp, comp), (comp, on_c["_a"]), (comp, on_c["_rest"]), (on_c["_c_last"], on_c["_d_last"]),
+        (comp, on_c["_top"]),
+        (partial["_c_last"], partial["_c_last"]), (partial["_c_last"], partial["_a_last"]),
+        (partial["_c_last"], partial["_top"]),
+    ])
+    frame = frame.with_columns(
+        max_c.alias("_max_c"), e_c.alias("_e_c"), m_rest.alias("_m_rest"), m_last.alias("_m_last"),
+        top_c.alias("_at_top_c"),
+        max_c.clone().scatter(partial["_i"], max_p).alias("_max_last"),
+        e_c.clone().scatter(partial["_i"], e_p).alias("_e_last"),
+        top_c.clone().scatter(partial["_i"], top_p).alias("_at_top_last"),
+    )
+    has_last = (last >= 1).cast(pl.Int64)
+    has_rest = pl.col("_fits") < before
+    if frame.select(
+        ((last >= 2) & ((pl.col("_e_c") > pl.col("_max_c")) | (has_rest & (pl.col("_m_rest") > pl.col("_e_c")))))
+        | ((last >= 1) & ((pl.col("_e_last") > pl.col("_max_last")) | (pl.col("_m_last") > pl.col("_e_last"))))
+    ).to_series().any():
         raise AssertionError("a period's match grew with less deferral: employer_match is not monotone")
-    uses_up = (pl.col("_through_k") - pl.col("_a_k") < pl.col("_room")) & (pl.col("_through_k") >= pl.col("_room"))
-    per_person = periods.group_by(_ROW).agg(
-        pl.col("_max_k").sum().alias("full_match_cents"),
-        pl.col("_e_k").sum().alias("_unlimited"),
-        pl.col("_m_k").sum().alias("_paid"),
-        pl.col("_min_bp_k").filter(pl.col("_c_k") > 0).max().alias("_min_bp_periods"),
-        pl.col("_k").filter(uses_up).min().alias("projected_limit_period"),
+    # The period at the current rate whose deferral uses the room up: among 1..L-1 the first k with k·a >= room,
+    # else L if the room runs out there.
+    first_full = pl.when((room > 0) & (a > 0)).then((room + a - 1) // a)
+    uses_up = (
+        pl.when(first_full <= before).then(first_full)
+        .when((last >= 1) & (before * a < room) & (before * a + pl.col("_a_last") >= room)).then(last)
+        .otherwise(None)
     )
-    frame = frame.join(per_person, on=_ROW, how="left").with_columns(
-        pl.col("full_match_cents", "_unlimited", "_paid").fill_null(0).cast(pl.Int64)
+    frame = frame.with_columns(
+        (before * pl.col("_max_c") + has_last * pl.col("_max_last")).alias("full_match_cents"),
+        (before * pl.col("_e_c") + has_last * pl.col("_e_last")).alias("_unlimited"),
+        (pl.col("_fits") * pl.col("_e_c") + has_rest.cast(pl.Int64) * pl.col("_m_rest") + has_last * pl.col("_m_last"))
+        .alias("_paid"),
+        uses_up.cast(pl.Int64).alias("projected_limit_period"),
     )
 
     # The window's ends.
     if top_bp is not None:
-        frame = _with_min_full_match_bp(frame, match, top_bp, "period_compensation_cents", "_min_bp_c")
+        min_c = _min_full_match_bp(c, pl.col("_at_top_c"), pl.col("_max_c"), top_bp)
+        min_last = _min_full_match_bp(c_last, pl.col("_at_top_last"), pl.col("_max_last"), top_bp)
+        min_periods = pl.when(last >= 1).then(pl.max_horizontal(pl.when(last >= 2).then(min_c), min_last))
+        min_bp = pl.when(c > 0).then(pl.coalesce(min_periods, min_c)).cast(pl.Int64)
     else:
-        frame = frame.with_columns(pl.lit(None, pl.Int64).alias("_min_bp_c"))
+        min_bp = pl.lit(None, pl.Int64)
     frame = frame.with_columns(
-        pl.when(c > 0).then(pl.coalesce("_min_bp_periods", "_min_bp_c")).cast(pl.Int64).alias("min_full_match_bp")
+        min_bp.alias("min_full_match_bp"),
+        pl.when(n >= 1).then(_max_no_limit_bp(frame, match, top_bp)).cast(pl.Int64).alias("max_no_limit_bp"),
     )
-    frame = _with_max_no_limit_bp(frame, match)
 
     note = (
         pl.when(pl.lit(top_bp is None)).then(pl.lit(NOTE_NO_MATCH))
@@ -299,7 +390,6 @@ def match_window(people: pl.DataFrame, plan: PlanConfig) -> pl.DataFrame:
         .when(pl.col("min_full_match_bp") > pl.col("max_no_limit_bp")).then(pl.lit(NOTE_LIMIT))
         .otherwise(pl.lit(None, pl.Utf8))
     )
-    current = pl.col("current_bp")
     status = (
         pl.when(pl.col("window_note").is_not_null()).then(pl.lit("no_window"))
         .when(current < pl.col("min_full_match_bp")).then(pl.lit("below_window"))
@@ -312,8 +402,7 @@ def match_window(people: pl.DataFrame, plan: PlanConfig) -> pl.DataFrame:
         (pl.col("_unlimited") if true_up else pl.col("_paid")).alias("match_at_current_rate_cents"),
         (pl.lit(0, pl.Int64) if true_up else pl.col("_unlimited") - pl.col("_paid")).alias("match_lost_cents"),
         (pl.col("full_match_cents") - pl.col("_unlimited")).alias("match_uncaptured_cents"),
-        pl.col("projected_limit_period").cast(pl.Int64),
-    ).sort(_ROW)
+    )
 
     parts = out["match_at_current_rate_cents"] + out["match_lost_cents"] + out["match_uncaptured_cents"]
     if (parts != out["full_match_cents"]).any():

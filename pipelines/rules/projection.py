@@ -49,6 +49,7 @@ Conventions
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, fields
 from datetime import date
 
@@ -230,47 +231,126 @@ def project_years(
     first = as_of.year + 1
     base = people.select(
         pl.col("employee_id").cast(pl.Utf8),
-        pl.col("date_of_birth"),
+        pl.col("date_of_birth").dt.year().cast(pl.Int32).alias("_birth_year"),
         (pl.col("date_of_birth").dt.year().cast(pl.Int32) + a.retirement_age).alias("_retirement_year"),
         pl.col("balance_cents").cast(pl.Int64).alias("_balance"),
         pl.col("annual_compensation_cents").cast(pl.Int64).alias("_salary"),
         (pl.col("pretax_deferral_bp") + pl.col("roth_deferral_bp")).cast(pl.Int64).alias("_deferral_bp"),
-    ).filter(pl.col("_retirement_year") >= first)
+    ).filter(pl.col("_retirement_year") >= first).sort("employee_id").with_columns(
+        (pl.col("_retirement_year") - first + 1).cast(pl.Int64).alias("_years"),
+    )
     if base.height == 0:
         return pl.DataFrame(schema=YEAR_COLUMNS)
     last = int(base["_retirement_year"].max())
+    span = last - first + 1
     year_limits = projected_limits(limits, list(range(first, last + 1)), a.inflation_bp)
-    # Every person-year at once, with its limits and catch-up room from the payroll rules' attach_limits.
-    grid = attach_limits(
-        base.select("employee_id", "date_of_birth", "_retirement_year", "_deferral_bp")
-        .with_columns(pl.int_ranges(first, pl.col("_retirement_year") + 1, dtype=pl.Int32).alias("plan_year"))
-        .explode("plan_year"),
+
+    # The grid: every person-year in the output's order, by person (employee_id), then year; j = year - first.
+    person = pl.int_range(0, base.height, dtype=pl.Int64, eager=True).repeat_by(
+        base["_years"].cast(pl.UInt32)).explode()
+    grid = pl.DataFrame({
+        "employee_id": base["employee_id"].gather(person),
+        "_j": base.select(pl.int_ranges(0, "_years", dtype=pl.Int64).explode()).to_series(),
+    })
+
+    # The loops below run over projection YEARS (at most ~60 iterations), each vectorised over the people still
+    # working: pay and balance carry from one year to the next with a rounding each year, so there is no closed
+    # form. Ordered by their number of years, longest first, the people working in year j are a PREFIX of one
+    # fixed order (``ordered``): year j's state is the first ``working[j]`` values of last year's, no join.
+    ordered = base.with_row_index("_id", 0).sort("_years", descending=True, maintain_order=True)
+    years_count = Counter(ordered["_years"].to_list())  # a few dozen distinct numbers of years
+    working = [sum(n for count, n in years_count.items() if count > j) for j in range(span)]
+    year_starts = [0]
+    for n in working[:-1]:
+        year_starts.append(year_starts[-1] + n)
+    # Where each grid row's person-year is in the year-by-year layout of the loops: year j's block, then the
+    # person's place in ``ordered``.
+    slot = pl.zeros(base.height, pl.Int64, eager=True).scatter(
+        ordered["_id"], pl.int_range(0, base.height, dtype=pl.Int64, eager=True))
+    in_loop_layout = pl.Series(year_starts, dtype=pl.Int64).gather(grid["_j"]) + slot.gather(person)
+
+    # Pay: S_j = S_(j-1) x (1 + g), half-up each year.
+    salary = ordered["_salary"]
+    growth_factor = pl.lit(BP_PER_UNIT + a.salary_growth_bp)
+    pay: list[pl.Series] = []
+    for n in working:
+        salary = pl.DataFrame({"s": salary.head(n)}).select(pct_of(pl.col("s"), growth_factor)).to_series()
+        pay.append(salary)
+
+    # Each person-year's limits and catch-up room: attach_limits (the payroll rules') on every pair of
+    # projection year and birth year, which is all it reads of a person-year.
+    first_birth = int(base["_birth_year"].min())
+    births = int(base["_birth_year"].max()) - first_birth + 1
+    table = _limits_by_birth_year(year_limits, first, span, first_birth, births, plan)
+    limit_row = grid["_j"] * births + (base["_birth_year"].cast(pl.Int64).gather(person) - first_birth)
+    grid = _contributions(
+        grid.with_columns(
+            pl.concat(pay).rechunk().gather(in_loop_layout).alias("compensation_cents"),
+            base["_deferral_bp"].gather(person).alias("_deferral_bp"),
+            *(table[column].gather(limit_row) for column in table.columns),
+        ).lazy(),
+        plan,
+    ).select(
+        *(c for c in YEAR_COLUMNS if c in _CONTRIBUTION_COLUMNS), "_j",
+        (pl.col("deferral_cents") + pl.col("employer_cents")).alias("_additions"),
+    ).collect()
+
+    # Balance: contributions at each year's end, growth on the year's start balance.
+    additions = grid["_additions"].rechunk()
+    first_row = (base["_years"].cum_sum() - base["_years"]).gather(ordered["_id"])  # each person's first grid row
+    balance = ordered["_balance"]
+    ends: list[pl.Series] = []
+    for j, n in enumerate(working):
+        begin = balance.head(n)
+        growth = pl.DataFrame({"b": begin}).select(pct_of(pl.col("b"), pl.lit(a.annual_return_bp))).to_series()
+        balance = begin + growth + additions.gather(first_row.head(n) + j)
+        ends.append(balance)
+    balance_end = pl.concat(ends).rechunk().gather(in_loop_layout)
+    balance_start = pl.select(
+        pl.when(grid["_j"] == 0).then(base["_balance"].gather(person)).otherwise(balance_end.shift(1))
+    ).to_series()
+    return grid.with_columns(
+        balance_start.alias("balance_start_cents"),
+        balance_end.alias("balance_end_cents"),
+        # balance_end = balance_start + growth + deferral + employer, growth = pct_of(balance_start, return)
+        # as the loop computed it; recovered here from the others rather than carried through the reorder.
+        (balance_end - balance_start - additions).alias("growth_cents"),
+    ).select(list(YEAR_COLUMNS))
+
+
+def _limits_by_birth_year(year_limits: pl.DataFrame, first: int, span: int, first_birth: int, births: int,
+                          plan: PlanConfig) -> pl.DataFrame:
+    """:func:`attach_limits` of every (projection year, birth year), row ``j × births + (birth - first_birth)``."""
+    pairs = pl.DataFrame({
+        "plan_year": pl.int_range(first, first + span, dtype=pl.Int32, eager=True).repeat_by(births).explode(),
+    }).with_columns(
+        (pl.int_range(0, pl.len(), dtype=pl.Int64) % births + first_birth).cast(pl.Int32).alias("_birth_year"),
+    ).with_columns(
+        pl.date(pl.col("_birth_year"), 1, 1).alias("date_of_birth"),
+    )
+    table = attach_limits(
+        pairs,
         year_limits.rename({"year": "plan_year"}).with_columns(
             pl.lit(None, pl.Int64).alias("roth_catchup_prior_year_wage_threshold_cents")
         ),
         plan.catch_up,
+    ).sort("plan_year", "_birth_year")
+    if table.height != span * births:
+        raise AssertionError("attach_limits changed the number of (year, birth year) rows")
+    return table.select(
+        "plan_year", "age_at_year_end", "regular_limit_cents", "catch_up_limit_cents", "compensation_limit_cents",
+        "additions_limit_cents",
     )
-    by_year = grid.partition_by("plan_year", as_dict=True)
-    state = base.select("employee_id", "_salary", "_balance")
-    out: list[pl.DataFrame] = []
-    # A loop over projection YEARS (at most ~60 iterations), each vectorised over all people still working:
-    # pay and balance carry from one year to the next with a rounding each year, so there is no closed form.
-    for year in range(first, last + 1):
-        frame = by_year[(year,)].join(state, on="employee_id", how="left")
-        done = _one_year(frame, plan, a)
-        out.append(done.select(list(YEAR_COLUMNS)))
-        state = done.select(
-            "employee_id", pl.col("compensation_cents").alias("_salary"), pl.col("balance_end_cents").alias("_balance")
-        )
-    return pl.concat(out).cast(YEAR_COLUMNS).sort("employee_id", "year")
 
 
-def _one_year(frame: pl.DataFrame, plan: PlanConfig, a: Assumptions) -> pl.DataFrame:
-    """One projection year for everyone in ``frame`` (rows of :func:`attach_limits` plus last year's state)."""
+#: The :data:`YEAR_COLUMNS` that :func:`_contributions` computes (all but the balances and growth).
+_CONTRIBUTION_COLUMNS = frozenset(YEAR_COLUMNS) - {"balance_start_cents", "growth_cents", "balance_end_cents"}
+
+
+def _contributions(frame: pl.LazyFrame, plan: PlanConfig) -> pl.LazyFrame:
+    """The contributions of every person-year in ``frame`` (its pay ``compensation_cents``, ``_deferral_bp`` and
+    the year's limits from :func:`attach_limits`): all but the balance, which carries from year to year."""
     frame = frame.with_columns(
-        pct_of(pl.col("_salary"), pl.lit(BP_PER_UNIT + a.salary_growth_bp)).alias("compensation_cents"),
-        pl.col("_balance").alias("balance_start_cents"),
-    ).with_columns(
         pl.min_horizontal("compensation_cents", "compensation_limit_cents").alias("counted_compensation_cents"),
     ).with_columns(
         pct_of(pl.col("counted_compensation_cents"), pl.col("_deferral_bp")).alias("elected_cents"),
@@ -300,11 +380,7 @@ def _one_year(frame: pl.DataFrame, plan: PlanConfig, a: Assumptions) -> pl.DataF
         catch_up.alias("catch_up_cents"),
         (regular + catch_up).alias("deferral_cents"),
         (pl.col("match_cents") + pl.col("nonelective_cents")).alias("employer_cents"),
-        pct_of(pl.col("balance_start_cents"), pl.lit(a.annual_return_bp)).alias("growth_cents"),
         (pl.col("elected_cents") > regular + catch_up).alias("limit_reached"),
-    ).with_columns(
-        (pl.col("balance_start_cents") + pl.col("growth_cents") + pl.col("deferral_cents") + pl.col("employer_cents"))
-        .alias("balance_end_cents"),
     )
 
 
@@ -341,6 +417,33 @@ def annuity_payment(balance: pl.Expr, annual_return_bp: int, years: int) -> pl.E
     return _scaled(balance, factor)
 
 
+def _year_totals(years: pl.DataFrame) -> pl.DataFrame:
+    """Per person in ``years``: contributions, growth, the last year's end balance and the number of years."""
+    ids = years["employee_id"]
+    if ids.null_count() == 0 and ids.is_sorted():  # as project_years returns them: group runs, no hashing
+        years = years.with_columns(ids.set_sorted())
+    return years.group_by("employee_id").agg(
+        (pl.col("deferral_cents") + pl.col("employer_cents")).sum().alias("contributions_cents"),
+        pl.col("growth_cents").sum().alias("growth_cents"),
+        pl.col("balance_end_cents").sort_by("year").last().alias("_balance_end"),
+        pl.len().alias("_years"),
+    )
+
+
+def _check_known(year_ids: pl.Series, people: pl.DataFrame) -> None:
+    """Refuse years of people not in ``people`` (``year_ids``: the years' employee_id, repeats allowed)."""
+    known = people["employee_id"]
+    if year_ids.dtype == known.dtype == pl.Utf8:
+        unknown = set(
+            year_ids.to_frame("employee_id").join(known.to_frame("employee_id"), on="employee_id", how="anti")
+            ["employee_id"].to_list()
+        )
+    else:
+        unknown = set(year_ids.unique().to_list()) - set(known.to_list())
+    if unknown:
+        raise ValueError(f"years of people not in people: {sorted(unknown)}")
+
+
 def summarize(people: pl.DataFrame, years: pl.DataFrame, assumptions: Assumptions, as_of: date) -> pl.DataFrame:
     """One row per person (columns :data:`SUMMARY_COLUMNS`), from ``people`` and their :func:`project_years`.
 
@@ -369,15 +472,12 @@ def summarize(people: pl.DataFrame, years: pl.DataFrame, assumptions: Assumption
     """
     _check_people(people)
     a = assumptions
-    unknown = set(years["employee_id"].unique().to_list()) - set(people["employee_id"].to_list())
-    if unknown:
-        raise ValueError(f"years of people not in people: {sorted(unknown)}")
-    totals = years.group_by("employee_id").agg(
-        (pl.col("deferral_cents") + pl.col("employer_cents")).sum().alias("contributions_cents"),
-        pl.col("growth_cents").sum().alias("growth_cents"),
-        pl.col("balance_end_cents").sort_by("year").last().alias("_balance_end"),
-        pl.len().alias("_years"),
-    )
+    try:
+        totals = _year_totals(years)
+    except Exception:
+        _check_known(years["employee_id"], people)  # years of unknown people are the first error to report
+        raise
+    _check_known(totals["employee_id"], people)
     frame = people.select(
         pl.col("employee_id").cast(pl.Utf8),
         (pl.col("date_of_birth").dt.year().cast(pl.Int32) + a.retirement_age).alias("retirement_year"),
