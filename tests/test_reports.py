@@ -470,3 +470,18 @@ def test_project_command_prints_the_assumptions_and_writes_a_chart(demo_db, tmp_
                               "--plans", str(PLANS), "--return", "abc"])
     assert bad.exit_code == 2 and "--return" in bad.output
     assert not re.search(r"9[0-9]{2}-[0-9]{2}-[0-9]{4}", result.output + table.output)
+
+
+def test_a_duplicated_calculator_row_fails_the_checks(demo_db, tmp_path):
+    import shutil
+
+    from pipelines.store.checks import run_checks
+
+    db = tmp_path / "copy.duckdb"
+    shutil.copy(demo_db, db)
+    with Database(db) as database:
+        assert run_checks(database) == []
+        database.execute("INSERT INTO projections SELECT * FROM projections WHERE employee_id = 'A00002'")
+        failures = run_checks(database)
+    assert [(f.check, f.rows.rows()) for f in failures] == [
+        ("calculator_rows_unique", [("projections", "acme", "A00002", 2)])]

@@ -17,8 +17,13 @@ def active_participants(db: Database, plan_id: str, as_of: date) -> pl.DataFrame
 
 def remaining_pay_dates(db: Database, plan_id: str, as_of: date) -> pl.DataFrame:
     """The pay dates the plan still expects in ``as_of``'s year after its latest payroll (``pay_date``,
-    ``period`` from 1)."""
-    return db.query("calculators/remaining_pay_dates", {"plan_id": plan_id, "as_of": as_of})
+    ``period`` from 1). The calendar views answer for the session's ``as_of`` (``report_as_of()``): set to this
+    date, not the last completed run's, for the query."""
+    db.execute(f"SET VARIABLE as_of = DATE '{as_of.isoformat()}'")  # a date's own text: nothing to inject
+    try:
+        return db.query("calculators/remaining_pay_dates", {"plan_id": plan_id, "as_of": as_of})
+    finally:
+        db.execute("RESET VARIABLE as_of")
 
 
 def pay_frequency(db: Database, plan_id: str) -> tuple[str, int | None] | None:
