@@ -336,6 +336,10 @@ def forfeiture_use(
         raise typer.Exit(EXIT_USAGE)
     with _store_errors(), Database(_existing(db)) as database:
         with database.transaction():
+            uid = forfeitures.use_id(plan, year, source, day, use, dollars, reference)
+            if forfeitures.is_recorded(database, uid):
+                out.print(f"already recorded: use {uid} ({plan} {year} {source} {dollars} {use} on {day}); nothing changed")
+                raise typer.Exit(EXIT_OK)
             found = forfeitures.account(database, plan, year, source)
             if found is None:
                 err.print(f"{plan} has no {source} forfeitures of plan year {year} (see: planadmin report forfeiture_account)")
@@ -348,12 +352,9 @@ def forfeiture_use(
             if day < found["first_forfeited_on"]:
                 err.print(f"--date: {day} is before the money was forfeited ({found['first_forfeited_on']})")
                 raise typer.Exit(EXIT_USAGE)
-            uid, recorded = forfeitures.record_use(database, plan, year, source, day, use, dollars, reference)
-    if not recorded:
-        out.print(f"already recorded: use {uid} ({plan} {year} {source} {dollars} {use} on {day}); nothing changed")
-    else:
-        out.print(f"recorded use {uid}: {plan} {year} {source} {_money(int(dollars * 100))} {use} on {day}; "
-                  f"{_money(int((left - dollars) * 100))} left, to use by {year + 1}-12-31")
+            forfeitures.record_use(database, plan, year, source, day, use, dollars, reference)
+    out.print(f"recorded use {uid}: {plan} {year} {source} {_money(int(dollars * 100))} {use} on {day}; "
+              f"{_money(int((left - dollars) * 100))} left, to use by {year + 1}-12-31")
     raise typer.Exit(EXIT_OK)
 
 
@@ -518,9 +519,10 @@ def project(
         if day is None:
             err.print(f"{db} has no completed run: give --as-of")
             raise typer.Exit(EXIT_USAGE)
-        schedule = calculators.pay_frequency(database, plan)
-        active = calculators.active_participants(database, plan, day).filter(pl.col("employee_id") == employee)
-        remaining = calculators.remaining_pay_dates(database, plan, day).height
+        with calculators.answering_for(database, day):
+            schedule = calculators.pay_frequency(database, plan)
+            active = calculators.active_participants(database, plan, day).filter(pl.col("employee_id") == employee)
+            remaining = calculators.remaining_pay_dates(database, plan, day).height
     if active.height == 0 or schedule is None or schedule[1] is None:
         err.print(f"{plan}/{employee} is not an active participant as of {day} (paid in the plan's latest payroll, "
                   "no termination in force, a regular pay frequency): a projection needs current pay and rates")
@@ -601,8 +603,10 @@ def _report_text(frame, output_format: str) -> str:  # noqa: ANN001 - a polars f
     """CSV, or JSON records with money as exact decimal strings (never binary floats) and dates in ISO form."""
     import polars as pl
 
-    if output_format == "csv":
-        return frame.write_csv()
+    if output_format == "csv":  # CSV has no lists: a list column (rejections' first_lines) as "3 17 42"
+        return frame.with_columns(
+            pl.col(c).cast(pl.List(pl.Utf8)).list.join(" ") for c, t in frame.schema.items() if t.is_nested()
+        ).write_csv()
     exact = frame.with_columns(
         pl.col(c).cast(pl.Utf8) for c, t in frame.schema.items() if t.is_decimal() or t.is_temporal()
     )

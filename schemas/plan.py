@@ -72,6 +72,17 @@ class MatchConfig(_Strict):
     tiers: tuple[MatchTier, ...] = Field(default=(), strict=False)  # TOML arrays arrive as lists
     match_catch_up: bool = True
 
+    @property
+    def full_match_bp(self) -> int | None:
+        """The lowest deferral (basis points of pay) that earns the whole match: the ``up_to_bp`` of the last tier
+        that matches anything (rate > 0); None when no tier does.
+
+        >>> MatchConfig(tiers=(MatchTier(up_to_pct=3, rate_pct=100), MatchTier(up_to_pct=6, rate_pct=0))).full_match_bp
+        300
+        """
+        bands = [t.up_to_bp for t in self.tiers if t.rate_bp > 0]
+        return bands[-1] if bands else None
+
     @field_validator("tiers")
     @classmethod
     def _increasing(cls, tiers: tuple[MatchTier, ...]) -> tuple[MatchTier, ...]:

@@ -290,6 +290,8 @@ def test_forfeiture_uses_are_recorded_once_within_what_is_left(demo_db, tmp_path
     assert (found["used"], found["unused"], found["status"]) == (Decimal("1000.00"), total - 1000, "open")
     assert use(str(total - 1000), kind="allocate", day="2026-03-01").exit_code == 0
     assert report(db, "forfeiture_account", plan_id="acme", as_of=dt.date(2026, 3, 1))["status"].item() == "used"
+    repeated = use(str(total - 1000), kind="allocate", day="2026-03-01")  # nothing is left, and it is the same use
+    assert repeated.exit_code == 0 and "already recorded" in repeated.output
     assert use("-1000.00", kind="reversal", day="2026-03-02").exit_code == 0
     later = report(db, "forfeiture_account", plan_id="acme", as_of=dt.date(2028, 1, 1)).row(0, named=True)
     # $1,000 back in the account after the use by date: it must be acted on
@@ -485,3 +487,92 @@ def test_a_duplicated_calculator_row_fails_the_checks(demo_db, tmp_path):
         failures = run_checks(database)
     assert [(f.check, f.rows.rows()) for f in failures] == [
         ("calculator_rows_unique", [("projections", "acme", "A00002", 2)])]
+
+
+def test_every_report_reads_back_from_csv_and_json(demo_db):
+    runner = CliRunner()
+    for r in all_reports():
+        expected = report(demo_db, r.name)
+        as_csv = runner.invoke(app, ["report", r.name, "--db", str(demo_db), "--format", "csv"])
+        assert as_csv.exit_code == 0, (r.name, as_csv.output)
+        back = pl.read_csv(io.StringIO(as_csv.stdout), infer_schema=False)
+        assert back.columns == list(r.columns) and back.height == expected.height, r.name
+        as_json = runner.invoke(app, ["report", r.name, "--db", str(demo_db), "--format", "json"])
+        records = json.loads(as_json.stdout)
+        assert len(records) == expected.height and (not records or list(records[0]) == list(r.columns)), r.name
+    # a list column (rejections' first lines) is space-separated text in CSV, a list in JSON
+    lines = pl.read_csv(io.StringIO(runner.invoke(app, ["report", "rejections", "--db", str(demo_db)]).stdout),
+                        infer_schema=False)
+    duplicated = lines.filter(pl.col("reason_code") == "duplicate_in_file")["first_lines"].item()
+    assert len(duplicated.split(" ")) == 2  # G99903's two copies
+
+
+def test_limit_watch_as_of_a_past_date_counts_what_was_posted_by_then(demo_db):
+    # As of 2025-06-30: the room left is the $23,500 limit less the pre-tax and Roth posted by then (the
+    # contributions_ytd report of the same date), and nobody projected has reached 402(g) by then.
+    day = dt.date(2025, 6, 30)
+    found = report(demo_db, "limit_watch", year=2025, as_of=day)
+    projected = found.filter(pl.col("status") == "projected")
+    assert projected.height > 0 and (projected["reached_on"] > day).all()
+    posted = report(demo_db, "contributions_ytd", year=2025, as_of=day).filter(
+        pl.col("source").is_in(["pretax", "roth"])).group_by("plan_id", "employee_id").agg(pl.col("amount").sum())
+    joined = projected.join(posted, on=["plan_id", "employee_id"], how="left")
+    assert (joined["room_left"] == Decimal("23500.00") - joined["amount"].fill_null(0)).all()
+    reached = found.filter((pl.col("status") == "reached") & (pl.col("limit_name") == "402g"))
+    assert reached.join(projected, on=["plan_id", "employee_id"], how="inner").height == 0
+    assert (reached["reached_on"] <= day).all()
+
+
+def calendar(ledger: Database, as_of: dt.date) -> dict:
+    from pipelines.store import calculators
+
+    with calculators.answering_for(ledger, as_of):
+        schedule = ledger.frame("SELECT * FROM pay_schedules").row(0, named=True)
+        remaining = calculators.remaining_pay_dates(ledger, "acme", as_of)["pay_date"].to_list()
+        active = calculators.active_participants(ledger, "acme", as_of)["employee_id"].to_list()
+    missing = run_report(ledger, "missing_payrolls", as_of=as_of)["expected_pay_date"].to_list()
+    return {"schedule": schedule, "remaining": remaining, "active": active, "missing": missing}
+
+
+def test_a_first_and_fifteenth_payroll_is_semimonthly(post, ledger):
+    # The 1st and the 15th, January to June 2025: six of the eleven gaps are 14 days (1st -> 15th), too few for
+    # biweekly (80%); semimonthly on days 1 and 15. As of 20 June nothing is missing, and 12 pay dates are left in
+    # 2025 after 15 June (1 and 15 July ... 1 and 15 December): 24 a year.
+    days = [f"2025-{m:02d}-{d:02d}" for m in range(1, 7) for d in (1, 15)]
+    for day in days:
+        assert post(f"p_{day}.csv", make_csv([row("E1", pay_date=day)])).status == "posted"
+    found = calendar(ledger, dt.date(2025, 6, 20))
+    s = found["schedule"]
+    assert (s["frequency"], s["periods_per_year"], s["month_day_1"], s["month_day_2"]) == ("semimonthly", 24, 1, 15)
+    assert found["missing"] == []
+    assert len(found["remaining"]) == 12 and found["remaining"][0] == dt.date(2025, 7, 1)
+
+
+def test_an_off_cycle_payroll_is_not_the_calendar_nor_the_latest_payroll(post, ledger):
+    # Weekly Fridays from 3 January to 28 March 2025 for E1 and E2, then a Tuesday 1 April bonus payroll for E1
+    # alone. The calendar stays on Fridays (4, 11, 18 April ...), nothing is missing on 2 April, and both are
+    # active: paid on the latest regular pay date, 28 March.
+    for day in [(dt.date(2025, 1, 3) + dt.timedelta(days=7 * i)).isoformat() for i in range(13)]:
+        rows = [row("E1", pay_date=day), row("E2", pay_date=day)]
+        assert post(f"p_{day}.csv", make_csv(rows)).status == "posted"
+    assert post("bonus.csv", make_csv([row("E1", pay_date="2025-04-01", gross_pay="5000.00")])).status == "posted"
+    found = calendar(ledger, dt.date(2025, 4, 2))
+    assert (found["schedule"]["frequency"], found["schedule"]["last_regular_pay_date"]) == ("weekly", dt.date(2025, 3, 28))
+    assert found["missing"] == [] and found["active"] == ["E1", "E2"]
+    assert found["remaining"][:2] == [dt.date(2025, 4, 4), dt.date(2025, 4, 11)]
+    assert len(found["remaining"]) == 39  # 4 April to 26 December: 266 days = 38 weeks, 39 Fridays
+
+
+def test_a_last_business_day_monthly_payroll(post, ledger):
+    # Paid on the month's last weekday in 2025: 31 Jan, 28 Feb, 31 Mar, 30 Apr, 30 May (31st a Saturday), 30 Jun,
+    # 31 Jul, 29 Aug (31st a Sunday). Monthly on the last day: each is within 3 days of its month's end, so nothing
+    # is missing on 15 September; 30 September to 31 December are left (4).
+    days = ["2025-01-31", "2025-02-28", "2025-03-31", "2025-04-30", "2025-05-30", "2025-06-30", "2025-07-31",
+            "2025-08-29"]
+    for day in days:
+        assert post(f"p_{day}.csv", make_csv([row("E1", pay_date=day)])).status == "posted"
+    found = calendar(ledger, dt.date(2025, 9, 15))
+    assert (found["schedule"]["frequency"], found["schedule"]["month_day_1"]) == ("monthly", 31)
+    assert found["missing"] == []
+    assert found["remaining"] == [dt.date(2025, 9, 30), dt.date(2025, 10, 31), dt.date(2025, 11, 30),
+                                  dt.date(2025, 12, 31)]

@@ -3,9 +3,10 @@ window for the rest of the year (:mod:`pipelines.rules.match_window`) and retire
 assumptions (:mod:`pipelines.rules.projection`) replace the plan's rows in ``match_windows`` and ``projections``,
 in one transaction. Nothing is posted.
 
-Active: paid in the plan's latest payroll on or before the as-of date, with no termination in force by then. The
-calendar is the plan's observed pay frequency (view ``pay_schedules``): the year's remaining pay dates are those it
-still expects after the latest payroll (a payroll that is late still counts as to come). A plan whose payroll has
+Active: paid on the plan's latest regular pay date on or before the as-of date (an off-cycle payroll after it does
+not count), with no termination in force by then. The calendar is the plan's observed pay frequency (view
+``pay_schedules``): the year's remaining pay dates are those it still expects after that date (a payroll that is
+late still counts as to come). A plan whose payroll has
 no regular frequency (fewer than two pay dates, or irregular gaps) gets no rows: neither calculator can say what
 the rest of the year holds. Year-to-date state is the as-of year's: in January, before the year's first payroll,
 everyone starts the year at zero with the rates of their latest line.
@@ -172,12 +173,13 @@ def calculators_step(
 ) -> list[FileResult]:
     """The derived step: rebuild the plan's match windows and projections; it posts nothing."""
     plan_id = plan.plan_id
-    schedule = calculators.pay_frequency(db, plan_id)
-    active = calculators.active_participants(db, plan_id, as_of)
+    with calculators.answering_for(db, as_of):
+        schedule = calculators.pay_frequency(db, plan_id)
+        active = calculators.active_participants(db, plan_id, as_of)
+        dates = calculators.remaining_pay_dates(db, plan_id, as_of)
     windows = projections = None
     if schedule is not None and schedule[1] is not None and active.height:
         frequency, periods_per_year = schedule
-        dates = calculators.remaining_pay_dates(db, plan_id, as_of)
         a = Assumptions()
         found, people, _, summary = project_people(active, dates.height, periods_per_year, plan, limits, a, as_of)
         windows = window_rows(found, active, dates, frequency, as_of, run_id)

@@ -115,8 +115,7 @@ def top_band_bp(match: MatchConfig) -> int | None:
     >>> top_band_bp(MatchConfig(tiers=(MatchTier(up_to_pct=3, rate_pct=100), MatchTier(up_to_pct=6, rate_pct=0))))
     300
     """
-    bands = [t.up_to_bp for t in match.tiers if t.rate_bp > 0]
-    return bands[-1] if bands else None
+    return match.full_match_bp
 
 
 def _matches(match: MatchConfig, pairs: list[tuple[pl.Series, pl.Series]]) -> list[pl.Series]:

@@ -32,11 +32,16 @@ def use_id(plan_id: str, plan_year: int, source: str, used_on: date, use: str, a
     return hashlib.sha256(json.dumps(key).encode()).hexdigest()[:32]
 
 
+def is_recorded(db: Database, uid: str) -> bool:
+    """Whether the use with this id was recorded."""
+    return bool(db.frame("SELECT count(*) AS n FROM forfeiture_uses WHERE use_id = $id", {"id": uid})["n"].item())
+
+
 def record_use(db: Database, plan_id: str, plan_year: int, source: str, used_on: date, use: str, amount: Decimal,
                reference: str | None) -> tuple[str, bool]:
     """Append the use (the caller holds the transaction); (use_id, False) when the same use was recorded before."""
     uid = use_id(plan_id, plan_year, source, used_on, use, amount, reference)
-    if db.frame("SELECT count(*) AS n FROM forfeiture_uses WHERE use_id = $id", {"id": uid})["n"].item():
+    if is_recorded(db, uid):
         return uid, False
     db.append("forfeiture_uses", pl.DataFrame({
         "use_id": [uid], "plan_id": [plan_id], "plan_year": [plan_year], "source": [source], "used_on": [used_on],

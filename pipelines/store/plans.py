@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 
 import polars as pl
@@ -22,7 +23,7 @@ def plan_rows(configs: list[PlanConfig], files: dict[str, Path], as_of: date, ru
             "plan_id": c.plan_id, "name": c.name,
             "match_tiers": [{"up_to_pct": t.up_to_pct, "rate_pct": t.rate_pct} for t in c.match.tiers],
             "match_catch_up": c.match.match_catch_up,
-            "full_match_deferral_pct": c.match.tiers[-1].up_to_pct if c.match.tiers else None,
+            "full_match_deferral_pct": None if c.match.full_match_bp is None else Decimal(c.match.full_match_bp) / 100,
             "catch_up_enabled": c.catch_up.enabled, "catch_up_age_60_63": c.catch_up.age_60_63,
             "roth_catch_up_for_high_earners": c.catch_up.roth_for_high_earners,
             "true_up_enabled": c.true_up.enabled, "true_up_on": c.true_up.on,

@@ -5,7 +5,8 @@
 -- ledger). Employee money is always 100% vested (basis employee_money). Employer money, by the rules
 -- pipelines/rules/vesting.py applies at termination, with service counted to the termination in force or, for an
 -- active participant, to as_of, by the plan's method (table plans): elapsed (completed years from the hire date)
--- or hours (plan years with 1,000 payroll hours), plus prior vesting years; then, in order: processed (a
+-- or hours (plan years with 1,000 payroll hours, the last one counting the hours paid by then), plus prior
+-- vesting years; then, in order: processed (a
 -- processed termination: its non-vested part was forfeited, what is left is vested, at the percent recorded),
 -- prior_recordkeeper, hire_date_changed (a leaver rehired or re-dated: 100% until an administrator decides),
 -- death, disability, normal_retirement_age (100%), else schedule. vested_balance = P x (balance + D) - D for
@@ -35,11 +36,21 @@ people AS (
     LEFT JOIN terminations_in_force t USING (plan_id, employee_id)
     SEMI JOIN (SELECT DISTINCT plan_id, employee_id FROM money) m USING (plan_id, employee_id)
 ),
-hours_years AS (
-    SELECT y.plan_id, y.employee_id, count(*) AS years
+hours_by_year AS (  -- earlier years whole (ytd_totals); the year service ends in, the hours paid by then
+    SELECT y.plan_id, y.employee_id, y.plan_year, y.hours_worked
     FROM ytd_totals y JOIN people p USING (plan_id, employee_id)
-    WHERE y.plan_year <= year(p.service_to) AND y.hours_worked >= 1000
-    GROUP BY y.plan_id, y.employee_id
+    WHERE y.plan_year < year(p.service_to)
+    UNION ALL
+    SELECT w.plan_id, w.employee_id, w.plan_year, sum(coalesce(w.hours_worked, 0))
+    FROM payroll_postings w JOIN people p USING (plan_id, employee_id)
+    WHERE w.plan_year = year(p.service_to) AND w.pay_date <= p.service_to
+    GROUP BY w.plan_id, w.employee_id, w.plan_year
+),
+hours_years AS (
+    SELECT plan_id, employee_id, count(*) AS years
+    FROM hours_by_year
+    WHERE hours_worked >= 1000
+    GROUP BY plan_id, employee_id
 ),
 first_money AS (
     SELECT plan_id, employee_id, min(first_effective_date) AS first_entry_date

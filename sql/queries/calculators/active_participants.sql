@@ -1,11 +1,12 @@
--- The plan's active participants as of $as_of, with what the calculators start from: paid in the plan's latest
--- payroll on or before $as_of and no termination in force by then; their latest line (period compensation, rates,
--- pay date), their date of birth, their year-to-date state for $as_of's year (zero before its first payroll) and
+-- The plan's active participants as of $as_of, with what the calculators start from: paid on the plan's latest
+-- regular pay date (view pay_schedules, as of the session's as_of, which the caller sets to $as_of: an off-cycle
+-- payroll after it is not "the latest payroll") and no termination in force by then; their line of that date
+-- (period compensation, rates), their date of birth, their year-to-date state for $as_of's year (zero before its first payroll) and
 -- their balance now (all sources, entries on or before $as_of's year end: the balance state). Grain: one person.
 -- Params: $plan_id, $as_of.
 -- reads: payroll_postings, participants, ytd_totals, balance_by_year
 WITH latest AS (
-    SELECT max(pay_date) AS pay_date FROM payroll_postings WHERE plan_id = $plan_id AND pay_date <= $as_of
+    SELECT last_regular_pay_date AS pay_date FROM pay_schedules WHERE plan_id = $plan_id
 ),
 lines AS (
     SELECT p.employee_id, p.pay_date, cents(p.plan_compensation) AS period_compensation_cents,
