@@ -155,14 +155,29 @@ def test_deposits_due_per_pay_date_with_the_dol_deadlines(demo_db):
 
 # -- limits ------------------------------------------------------------------------------------------------------
 
-def test_limit_watch_lists_the_limits_reached_in_the_demo(demo_db):
+def test_limit_watch_lists_who_the_demo_files_take_to_402g_and_when(demo_db):
+    """Who reached 402(g) in 2025, and on which pay date, computed from the demo's payroll files alone: each
+    period elects (pre-tax % + Roth %) of its plan compensation (gross pay when none) counted under the 2025
+    401(a)(17) limit ($350,000 year to date), half-up to the cent; the day the running total reaches $23,500."""
     found = report(demo_db, "limit_watch", year=2025, as_of=dt.date(2025, 12, 31))
-    with Database(demo_db, read_only=True) as db:
-        events = db.frame("SELECT plan_id, employee_id, limit_name, min(reached_on) AS reached_on FROM limit_events "
-                          "WHERE source IS NULL AND plan_year = 2025 GROUP BY ALL")
-    reached = found.filter(pl.col("status") == "reached").select("plan_id", "employee_id", "limit_name", "reached_on")
-    assert reached.sort(reached.columns).equals(events.sort(events.columns))
-    assert reached.filter(pl.col("limit_name") == "402g").height > 0
+    for plan_id in ("acme", "globex"):
+        files = demo_payroll(plan_id).with_columns(
+            cents("plan_compensation").alias("comp"), cents("gross_pay").alias("gross"),
+            (cents("pretax_deferral_pct") + cents("roth_deferral_pct")).alias("bp"),
+        ).with_columns(
+            pl.when(pl.col("plan_compensation").is_null()).then("gross").otherwise("comp").alias("comp"),
+        ).sort("employee_id", "pay_date").with_columns(pl.col("comp").cum_sum().over("employee_id").alias("ytd"))
+        counted = (pl.min_horizontal(pl.col("ytd"), 35_000_000)
+                   - pl.min_horizontal(pl.col("ytd") - pl.col("comp"), 35_000_000))
+        elected = ((counted.cast(pl.Int128) * pl.col("bp") * 2 + 10_000) // 20_000).cast(pl.Int64)
+        expected = (
+            files.with_columns(elected.cum_sum().over("employee_id").alias("deferred"))
+            .filter(pl.col("deferred") >= 2_350_000).group_by("employee_id")
+            .agg(pl.col("pay_date").min().str.to_date()).sort("employee_id")
+        )
+        got = found.filter((pl.col("plan_id") == plan_id) & (pl.col("limit_name") == "402g")
+                           & (pl.col("status") == "reached")).select("employee_id", pl.col("reached_on").alias("pay_date"))
+        assert expected.height > 0 and got.sort("employee_id").equals(expected), plan_id
     # after the year's last payroll no pay date is left in 2025: nothing is projected
     assert found.filter(pl.col("status") == "projected").height == 0
 
