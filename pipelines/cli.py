@@ -494,7 +494,7 @@ def project(
     from pipelines.charts import write_projection_chart
     from pipelines.derived.calculators import project_people
     from pipelines.rules.projection import Assumptions
-    from pipelines.store import Database, calculators, runs
+    from pipelines.store import Database, calculators, reports, runs
     from schemas.plan import load_plan
 
     if output_format not in ("table", "json"):
@@ -519,7 +519,7 @@ def project(
         if day is None:
             err.print(f"{db} has no completed run: give --as-of")
             raise typer.Exit(EXIT_USAGE)
-        with calculators.answering_for(database, day):
+        with reports.parameters(database, as_of=day):
             schedule = calculators.pay_frequency(database, plan)
             active = calculators.active_participants(database, plan, day).filter(pl.col("employee_id") == employee)
             remaining = calculators.remaining_pay_dates(database, plan, day).height

@@ -539,9 +539,9 @@ def test_limit_watch_as_of_a_past_date_counts_what_was_posted_by_then(demo_db):
 
 
 def calendar(ledger: Database, as_of: dt.date) -> dict:
-    from pipelines.store import calculators
+    from pipelines.store import calculators, reports
 
-    with calculators.answering_for(ledger, as_of):
+    with reports.parameters(ledger, as_of=as_of):
         schedule = ledger.frame("SELECT * FROM pay_schedules").row(0, named=True)
         remaining = calculators.remaining_pay_dates(ledger, "acme", as_of)["pay_date"].to_list()
         active = calculators.active_participants(ledger, "acme", as_of)["employee_id"].to_list()

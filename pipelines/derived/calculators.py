@@ -24,7 +24,7 @@ from pipelines.money import BP_PER_UNIT, div_round_half_up, hundredths_to_decima
 from pipelines.rules.contributions import attach_limits
 from pipelines.rules.match_window import match_window
 from pipelines.rules.projection import Assumptions, project_years, summarize
-from pipelines.store import Database, calculators
+from pipelines.store import Database, calculators, reports
 from pipelines.store.convert import dec
 from schemas.plan import PlanConfig
 
@@ -122,8 +122,8 @@ def project_people(
     active: pl.DataFrame, remaining: int, periods_per_year: int, plan: PlanConfig, limits: pl.DataFrame,
     a: Assumptions, as_of: date,
 ) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame, pl.DataFrame]:
-    """Match windows, then projections, for active participants: (window rules' input, windows, projection
-    people, projection year rows, summary). The projection starts from the balance at the as-of year's end (the
+    """Match windows, then projections, for active participants: (windows, projection people, projection year
+    rows, summary). The projection starts from the balance at the as-of year's end (the
     rest of this year added, :func:`rest_of_year`); the summary counts that part year in its contributions and
     growth, so balance now + contributions + growth = balance at retirement still holds."""
     inputs = window_people(active, remaining, as_of.year, limits, plan)
@@ -173,7 +173,7 @@ def calculators_step(
 ) -> list[FileResult]:
     """The derived step: rebuild the plan's match windows and projections; it posts nothing."""
     plan_id = plan.plan_id
-    with calculators.answering_for(db, as_of):
+    with reports.parameters(db, as_of=as_of):
         schedule = calculators.pay_frequency(db, plan_id)
         active = calculators.active_participants(db, plan_id, as_of)
         dates = calculators.remaining_pay_dates(db, plan_id, as_of)

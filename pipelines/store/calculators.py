@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import date
 
 import polars as pl
@@ -19,19 +17,9 @@ def active_participants(db: Database, plan_id: str, as_of: date) -> pl.DataFrame
 
 def remaining_pay_dates(db: Database, plan_id: str, as_of: date) -> pl.DataFrame:
     """The pay dates the plan still expects in ``as_of``'s year after its latest regular pay date (``pay_date``,
-    ``period`` from 1)."""
+    ``period`` from 1). The calendar views answer for the session's as-of date: read this, like
+    :func:`active_participants`, inside :func:`pipelines.store.reports.parameters` with ``as_of``."""
     return db.query("calculators/remaining_pay_dates", {"plan_id": plan_id, "as_of": as_of})
-
-
-@contextmanager
-def answering_for(db: Database, as_of: date) -> Iterator[None]:
-    """The calendar views (``pay_schedules``, ``expected_pay_dates``) answer for the session's ``as_of``
-    (``report_as_of()``, else the last completed run's date): the calculators read them for ``as_of``."""
-    db.execute(f"SET VARIABLE as_of = DATE '{as_of.isoformat()}'")  # a date's own text: nothing to inject
-    try:
-        yield
-    finally:
-        db.execute("RESET VARIABLE as_of")
 
 
 def pay_frequency(db: Database, plan_id: str) -> tuple[str, int | None] | None:

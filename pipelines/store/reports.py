@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 
@@ -68,10 +70,23 @@ def run_report(
     """The report's rows, for one plan or all, with the session's ``year`` and ``as_of`` set (or reset to their
     defaults). Runs the report's own SQL, so a database whose views an older release created still answers."""
     report = get_report(name)
+    sql = report.sql.rstrip().rstrip(";")
+    with parameters(db, as_of=as_of, year=year):
+        if plan_id is None:
+            return db.frame(sql)
+        return db.frame(f"SELECT * FROM (\n{sql}\n) AS report WHERE plan_id = $plan_id", {"plan_id": plan_id})
+
+
+@contextmanager
+def parameters(db: Database, *, as_of: date | None = None, year: int | None = None) -> Iterator[None]:
+    """For a block, the session's report parameters (``report_as_of()``, ``report_year()``: read by the report
+    views and the pay-calendar views ``pay_schedules`` and ``expected_pay_dates``); one not given keeps its default.
+    Both are reset to their defaults afterwards."""
     # Typed values only (a date, an int): formatting them into SET VARIABLE cannot inject SQL.
     db.execute(f"SET VARIABLE as_of = DATE '{as_of.isoformat()}'" if as_of is not None else "RESET VARIABLE as_of")
     db.execute(f"SET VARIABLE year = {int(year)}" if year is not None else "RESET VARIABLE year")
-    sql = report.sql.rstrip().rstrip(";")
-    if plan_id is None:
-        return db.frame(sql)
-    return db.frame(f"SELECT * FROM (\n{sql}\n) AS report WHERE plan_id = $plan_id", {"plan_id": plan_id})
+    try:
+        yield
+    finally:
+        db.execute("RESET VARIABLE as_of")
+        db.execute("RESET VARIABLE year")
