@@ -26,7 +26,7 @@ from schemas.reasons import RowReject
 
 def _post_balances(db: Database, ctx: FileContext, read: ReadResult, validated: Validated, batch: MakeBatch) -> FileResult:
     assert read.text is not None
-    validated = reject_unknown_people(db, ctx, validated, read.text, BALANCES)
+    validated = reject_unknown_people(db, ctx, validated, read.values, BALANCES)
     accepted = validated.accepted
     ledger_on = balances.balances_on(db, ctx.plan_id, accepted)
     # Not newer than the last statement, or dated before a forfeiture while the ledger already held money for
@@ -44,14 +44,15 @@ def _post_balances(db: Database, ctx: FileContext, read: ReadResult, validated: 
         validated, stale["line_number"], RowReject.STATEMENT_NOT_NEWER, "as_of_date",
         "a statement for this employee_id and source dated on or after this as_of_date, or a forfeiture after "
         "it, is already in the ledger: send a statement dated after them",
-        read.text, BALANCES,
+        read.values, BALANCES,
     )
     accepted = validated.accepted
     statements = statement_entries(accepted, ledger_on)
     check_conserved(ctx.file_name, read, statements.height, validated.rows_rejected)
     record = batch("posted", read.rows_read, statements.height, validated.rows_rejected, read.blank_lines, None)
+    rejections = read.as_exported(validated.rejections)
     with db.transaction():
-        balances.post_statements(db, record, statements, validated.rejections)
+        balances.post_statements(db, record, statements, rejections)
     posted = statements.filter(pl.col("amount_cents") != 0)
     totals = dict(
         posted.with_columns(pl.format("{} {}", "entry_type", "source").alias("what"))
@@ -59,7 +60,7 @@ def _post_balances(db: Database, ctx: FileContext, read: ReadResult, validated: 
     )
     return FileResult(
         ctx.plan_id, ctx.file_name, "posted", record.batch_id, read.rows_read, statements.height,
-        validated.rows_rejected, None, totals, rejected_rows(validated.rejections),
+        validated.rows_rejected, None, totals, rejected_rows(rejections),
     )
 
 

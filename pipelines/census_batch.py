@@ -50,17 +50,18 @@ def census_updates(columns: list[str]) -> ParticipantUpdates:
 def _post_census(db: Database, ctx: FileContext, read: ReadResult, validated: Validated, batch: MakeBatch) -> FileResult:
     assert read.text is not None and ctx.as_of is not None
     rows = validated.accepted.select(
-        "employee_id", "line_number", "date_of_birth", "hire_date", "termination_date", "termination_reason",
+        "employee_id", "line_number", "date_of_birth", "hire_date", "rehire_date", "termination_date", "termination_reason",
         "ownership_bp", "ssn_last4", "first_name", "last_name", "prior_vesting_years", "spouse_date_of_birth",
         "spouse_is_sole_beneficiary", *ADDRESS_COLUMNS, pl.lit(ctx.as_of, pl.Date).alias("facts_as_of"),
     )
     check_conserved(ctx.file_name, read, rows.height, validated.rows_rejected)
     record = batch("posted", read.rows_read, rows.height, validated.rows_rejected, read.blank_lines, None)
+    rejections = read.as_exported(validated.rejections)
     with db.transaction():
-        post_census(db, record, rows, census_updates(read.text.columns), validated.rejections)
+        post_census(db, record, rows, census_updates(read.text.columns), rejections)
     return FileResult(
         ctx.plan_id, ctx.file_name, "posted", record.batch_id, read.rows_read, rows.height, validated.rows_rejected,
-        rejected=rejected_rows(validated.rejections),
+        rejected=rejected_rows(rejections),
     )
 
 

@@ -29,7 +29,7 @@ def _post_distributions(
     db: Database, ctx: FileContext, read: ReadResult, validated: Validated, batch: MakeBatch
 ) -> FileResult:
     assert read.text is not None
-    plan_id, text = ctx.plan_id, read.text
+    plan_id, text = ctx.plan_id, read.values
     validated = reject_unknown_people(db, ctx, validated, text, DISTRIBUTIONS)
     posted = distributions.already_posted(db, plan_id, validated.accepted)
     repeated = validated.accepted.join(posted, on=["employee_id", "paid_date", "source"], how="inner")
@@ -61,15 +61,16 @@ def _post_distributions(
     accepted = validated.accepted
     check_conserved(ctx.file_name, read, accepted.height, validated.rows_rejected)
     record = batch("posted", read.rows_read, accepted.height, validated.rows_rejected, read.blank_lines, None)
+    rejections = read.as_exported(validated.rejections)
     with db.transaction():
-        distributions.post_distributions(db, record, accepted, validated.rejections)
+        distributions.post_distributions(db, record, accepted, rejections)
     totals = dict(
         accepted.group_by(pl.format("distribution {}", "source").alias("what"))
         .agg((0 - pl.col("gross_amount_cents").sum()).alias("cents")).sort("what").iter_rows()
     )
     return FileResult(
         plan_id, ctx.file_name, "posted", record.batch_id, read.rows_read, accepted.height, validated.rows_rejected,
-        None, totals, rejected_rows(validated.rejections),
+        None, totals, rejected_rows(rejections),
     )
 
 

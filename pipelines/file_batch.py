@@ -19,6 +19,7 @@ import polars as pl
 from pipelines.ingest import (
     REJECTION_SCHEMA, FileError, ReadResult, Validated, read_csv_bytes, reject_rows, validate_rows,
 )
+from pipelines.profiles import read_export
 from pipelines.store import BatchRecord, Database, GroupAborted, participants, runs
 from schemas.kinds import FileSpec, ValidationContext
 from schemas.plan import PlanConfig
@@ -139,7 +140,12 @@ def process_file(
         )
 
     try:
-        read = read_csv_bytes(data, spec.fields)
+        profile = plan.profile(spec.kind) if plan is not None else None
+        if profile is None:
+            read = read_csv_bytes(data, spec.fields)
+        else:
+            assert plan is not None
+            read = read_export(data, spec, profile, getattr(plan.imports, spec.kind), as_of or date.today())
         error = read.error
         if plan is None:
             error = FileError(FileReject.NO_PLAN_FILE, f"plan '{plan_id}' has no plan file PLANS/{plan_id}.toml")
@@ -154,7 +160,7 @@ def process_file(
         assert read.text is not None and plan is not None
         context = FileContext(plan_id, plan, file_name, run_id, as_of, limits)
         years = tuple(limits["plan_year"].to_list())
-        validated = validate_rows(read.text, spec, ValidationContext(years, as_of), read.malformed)
+        validated = validate_rows(read.text, spec, ValidationContext(years, as_of), read.malformed, read.shown)
         return handler(db, context, read, validated, batch)
     except (AssertionError, GroupAborted):
         raise  # a broken invariant of our own: stop the run, never record it as the file's fault

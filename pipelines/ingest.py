@@ -14,13 +14,14 @@ from __future__ import annotations
 import csv
 import io
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import pandera.polars as pa
 import polars as pl
 
 from pipelines.money import parse_decimal_text
-from schemas.fields import FIELDS_BY_NAME, PAYROLL_FIELDS, Field
+from schemas.fields import DEFERRAL_FORMS, FIELDS_BY_NAME, PAYROLL_FIELDS, Field
 from schemas.kinds import PAYROLL, FileSpec, ValidationContext
 from schemas.payroll import DATE_FORMAT, text_schema
 from schemas.reasons import FileReject, RowReject
@@ -56,6 +57,21 @@ class ReadResult:
     blank_lines: int
     error: FileError | None = None
     malformed: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=REJECTION_SCHEMA))
+    #: Read through an import profile (:mod:`pipelines.profiles`): the export's own values under the field
+    #: names (``text`` holds them rewritten), and each field's export header.
+    shown: pl.DataFrame | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def values(self) -> pl.DataFrame | None:
+        """The values a rejection reports: as the file wrote them."""
+        return self.shown if self.shown is not None else self.text
+
+    def as_exported(self, rejections: pl.DataFrame) -> pl.DataFrame:
+        """Rejections naming the file's own columns (an export's headers, through its profile)."""
+        if not self.headers:
+            return rejections
+        return rejections.with_columns(pl.col("column_name").replace(self.headers))
 
 
 @dataclass(frozen=True)
@@ -97,8 +113,9 @@ def _check_header(names: list[str], fields: dict[str, Field]) -> FileError | Non
                 name if _SHOWABLE_NAME_RE.match(name) else None,
             )
     for f in fields.values():
-        if f.required and f.name not in seen:
-            return FileError(FileReject.MISSING_COLUMN, f"required column '{f.name}' is missing", f.name)
+        if f.required and f.name not in seen and (f.alternative is None or f.alternative not in seen):
+            either = f" (or '{f.alternative}')" if f.alternative else ""
+            return FileError(FileReject.MISSING_COLUMN, f"required column '{f.name}'{either} is missing", f.name)
     return None
 
 
@@ -194,9 +211,12 @@ def _lenient_parse(records: list[str], names: list[str]) -> tuple[pl.DataFrame, 
     return frame, wrong
 
 
-def read_csv_bytes(data: bytes, fields: tuple[Field, ...] = PAYROLL_FIELDS) -> ReadResult:
-    r"""Decode and parse an input file as text against its kind's ``fields``, or say why the whole file is
-    rejected.
+def read_csv_bytes(
+    data: bytes, fields: tuple[Field, ...] = PAYROLL_FIELDS,
+    check_header: Callable[[list[str]], FileError | None] | None = None,
+) -> ReadResult:
+    r"""Decode and parse an input file as text against its kind's ``fields`` (or ``check_header``, for an
+    export read through an import profile), or say why the whole file is rejected.
 
     UTF-8 with or without a BOM, LF or CRLF line ends. Values are stripped of surrounding blanks, normalised
     to Unicode NFC, and an empty value is null. A record with the wrong number of fields or an unclosed quote
@@ -232,7 +252,7 @@ def read_csv_bytes(data: bytes, fields: tuple[Field, ...] = PAYROLL_FIELDS) -> R
     blank_lines = int(body["is_blank"].sum())
     malformed = _malformed(body, len(names))
     rows_read = body.height - blank_lines
-    header_error = _check_header(names, by_name)
+    header_error = check_header(names) if check_header is not None else _check_header(names, by_name)
     if header_error is not None:
         return ReadResult(None, rows_read, blank_lines, header_error)
     good = body.filter(~pl.col("is_blank") & ~pl.col(LINE).is_in(malformed[LINE].implode()))
@@ -289,7 +309,12 @@ def to_typed(text: pl.DataFrame, fields: tuple[Field, ...] = PAYROLL_FIELDS) -> 
         else:
             expr = col
         if f.default is not None:
-            expr = expr.fill_null(f.default)
+            # A percent left empty beside its withheld amount is not 0%: the row gives that source as an amount.
+            amount = dict(DEFERRAL_FORMS).get(f.name)
+            if amount is not None and amount in text.columns:
+                expr = pl.when(pl.col(amount).is_null()).then(expr.fill_null(f.default)).otherwise(expr)
+            else:
+                expr = expr.fill_null(f.default)
         exprs.append(expr.alias(f.typed_name))
     typed = text.select(exprs)
     return typed.with_columns(
@@ -411,17 +436,19 @@ def _reject_lines(lines: pl.Series, reason: RowReject, column: str, message: str
 
 
 def validate_rows(
-    text: pl.DataFrame, spec: FileSpec, context: ValidationContext, malformed: pl.DataFrame | None = None
+    text: pl.DataFrame, spec: FileSpec, context: ValidationContext, malformed: pl.DataFrame | None = None,
+    shown: pl.DataFrame | None = None,
 ) -> Validated:
     """Stages 1-2 (pandera) and the in-file duplicate check for a file of kind ``spec``; see
     :mod:`schemas.reasons` for precedence. ``malformed`` are the stage-0 rejections from
-    :func:`read_csv_bytes`, kept in the result."""
+    :func:`read_csv_bytes`, kept in the result. ``shown`` (default ``text``) has the values rejections report."""
     malformed = pl.DataFrame(schema=REJECTION_SCHEMA) if malformed is None else malformed
     fields = spec.by_name
-    stage1 = _run_schema(text_schema(text.columns, spec.fields), text, text, fields)
+    source = text if shown is None else shown
+    stage1 = _run_schema(text_schema(text.columns, spec.fields), text, source, fields)
     clean_text = text.filter(~pl.col(LINE).is_in(stage1[LINE].implode()))
     typed = to_typed(clean_text, spec.fields)
-    stage2 = _run_schema(spec.row_schema(context), typed, text, fields)
+    stage2 = _run_schema(spec.row_schema(context), typed, source, fields)
     typed = typed.filter(~pl.col(LINE).is_in(stage2[LINE].implode()))
 
     key = list(spec.key)
@@ -433,13 +460,13 @@ def validate_rows(
         RowReject.DUPLICATE_IN_FILE,
         key[-1],
         f"another row of this file has the same {' and '.join(key)} (every copy is rejected)",
-        text,
+        source,
         fields,
     )
     accepted = typed.filter(~pl.col(LINE).is_in(dup_lines.implode()))
     rejections = pl.concat([malformed, stage1, stage2, stage3]).sort(LINE, "column_name", "reason_code", nulls_last=True)
     result = Validated(accepted, rejections)
-    rows = text.height + malformed.height
+    rows = text.height + malformed[LINE].n_unique()
     if accepted.height + result.rows_rejected != rows:
         raise AssertionError(f"rows not conserved: {rows} read, {accepted.height} accepted, {result.rows_rejected} rejected")
     return result

@@ -15,6 +15,7 @@ from pipelines.file_batch import (
     FileContext, FileResult, MakeBatch, check_conserved, process_file, rejected_rows,
 )
 from pipelines.ingest import ReadResult, Validated, reject_already_posted
+from pipelines.money import hundredths_to_decimal
 from pipelines.rules.contributions import compute_contributions, limit_events, ytd_increments
 from pipelines.store import Database, ParticipantUpdates
 from pipelines.store import payroll as payroll_store
@@ -35,7 +36,7 @@ PAYROLL_UPDATES = ParticipantUpdates(
 
 def payroll_facts(contributions: pl.DataFrame, as_of: date | None) -> pl.DataFrame:
     """One row of participant facts per person: the latest pay date's row, with the latest termination the
-    file reports for them and the earliest hire date (``first_hire_date``), dated by that pay date but never later than the run's as-of date (a file sent
+    file reports for them, the latest hire date (a ``rehire_date`` when given) and the earliest (``first_hire_date``), dated by that pay date but never later than the run's as-of date (a file sent
     ahead of its pay date must not outdate facts that arrive before then).
 
     Examples
@@ -50,6 +51,11 @@ def payroll_facts(contributions: pl.DataFrame, as_of: date | None) -> pl.DataFra
     """
     facts_as_of = pl.col("pay_date") if as_of is None else pl.min_horizontal("pay_date", pl.lit(as_of, pl.Date))
     terminated = pl.col("termination_date").is_not_null()
+    if "rehire_date" in contributions.columns:  # the latest hire: a rehire ends an earlier termination
+        contributions = contributions.with_columns(
+            pl.col("hire_date").alias("_first_hire"), pl.coalesce("rehire_date", "hire_date").alias("hire_date"))
+    else:
+        contributions = contributions.with_columns(pl.col("hire_date").alias("_first_hire"))
     return (
         contributions.sort("pay_date", "line_number")
         .group_by("employee_id", maintain_order=True)
@@ -58,7 +64,7 @@ def payroll_facts(contributions: pl.DataFrame, as_of: date | None) -> pl.DataFra
                                           "ownership_bp")],
             pl.col("termination_date").filter(terminated).last(),
             pl.col("termination_reason").filter(terminated).last(),
-            pl.col("hire_date").min().alias("first_hire_date"),
+            pl.col("_first_hire").min().alias("first_hire_date"),
             facts_as_of.last().alias("facts_as_of"),
         )
     )
@@ -124,29 +130,74 @@ def _after_true_up_notices(contributions: pl.DataFrame, prior: pl.DataFrame) -> 
     ).sort("line_number")
 
 
+def excess_deferral_notices(contributions: pl.DataFrame) -> pl.DataFrame:
+    """One ``excess_deferral`` notice per line whose withheld amounts went beyond the limits: how much, which limit,
+    and the refund deadline (IRC §402(g)(2)(A)(ii): 15 April of the next year).
+
+    >>> import polars as pl, datetime as dt
+    >>> c = pl.DataFrame({"line_number": [7], "employee_id": ["E1"], "plan_year": [2025], "excess_deferral_cents": [12_345],
+    ...     "pretax_415c_reduction_cents": [0], "roth_415c_reduction_cents": [0], "is_catch_up_eligible": [True]})
+    >>> excess_deferral_notices(c)["message"].item()
+    '$123.45 withheld beyond the 402(g) and catch-up limits: held in excess_deferral; refund it with its earnings by 2026-04-15'
+    """
+    over = contributions.filter(pl.col("excess_deferral_cents") > 0)
+    limit = (
+        pl.when(pl.col("pretax_415c_reduction_cents") + pl.col("roth_415c_reduction_cents") > 0)
+        .then(pl.lit("the 415(c) limit"))
+        .when(pl.col("is_catch_up_eligible")).then(pl.lit("the 402(g) and catch-up limits"))
+        .otherwise(pl.lit("the 402(g) limit"))
+    )
+    return over.select(
+        "line_number", "employee_id", pl.lit(NoticeCode.EXCESS_DEFERRAL.value).alias("code"),
+        pl.format("${} withheld beyond {}: held in excess_deferral; refund it with its earnings by {}-04-15",
+                  hundredths_to_decimal(pl.col("excess_deferral_cents")), limit, pl.col("plan_year") + 1)
+        .alias("message"),
+    )
+
+
+def match_variances(contributions: pl.DataFrame) -> pl.DataFrame:
+    """Lines whose remitted match (``match_amount``) differs from the match planadmin computed by a cent or more:
+    ``remitted_match_cents``, ``computed_match_cents``, ``difference_cents`` (remitted - computed: more than zero,
+    the employer sent more than the plan's formula gives)."""
+    if "match_amount_cents" not in contributions.columns:
+        return pl.DataFrame(schema={"employee_id": pl.Utf8, "pay_date": pl.Date, "plan_year": pl.Int32,
+                                    "line_number": pl.Int64, "remitted_match_cents": pl.Int64,
+                                    "computed_match_cents": pl.Int64, "difference_cents": pl.Int64})
+    return contributions.filter(
+        pl.col("match_amount_cents").is_not_null() & (pl.col("match_amount_cents") != pl.col("match_cents"))
+    ).select(
+        "employee_id", "pay_date", "plan_year", "line_number",
+        pl.col("match_amount_cents").alias("remitted_match_cents"), pl.col("match_cents").alias("computed_match_cents"),
+        (pl.col("match_amount_cents") - pl.col("match_cents")).alias("difference_cents"),
+    ).sort("line_number")
+
+
 def _post_payroll(db: Database, ctx: FileContext, read: ReadResult, validated: Validated, batch: MakeBatch) -> FileResult:
     plan_id, plan, file_name, limits = ctx.plan_id, ctx.plan, ctx.file_name, ctx.limits
     assert read.text is not None
-    validated = reject_already_posted(validated, payroll_store.already_posted(db, plan_id, validated.accepted), read.text)
+    validated = reject_already_posted(validated, payroll_store.already_posted(db, plan_id, validated.accepted), read.values)
     accepted = validated.accepted.with_columns(pl.col("pay_date").dt.year().cast(pl.Int32).alias("plan_year"))
     keys = accepted.select("employee_id", "plan_year")
     state = payroll_store.prior_ytd(db, plan_id, pl.concat([keys, keys.with_columns(pl.col("plan_year") - 1)]))
     payroll = with_prior_year_wages(accepted, state).drop("plan_year")
     contributions = compute_contributions(payroll, state, limits, plan)
-    notices = pl.concat([_out_of_order_notices(contributions, state), _after_true_up_notices(contributions, state)])
+    notices = pl.concat([_out_of_order_notices(contributions, state), _after_true_up_notices(contributions, state),
+                         excess_deferral_notices(contributions)]).sort("line_number")
     rows_posted, rows_rejected = contributions.height, validated.rows_rejected
     check_conserved(file_name, read, rows_posted, rows_rejected)
     record = batch("posted", read.rows_read, rows_posted, rows_rejected, read.blank_lines, None)
+    rejections = read.as_exported(validated.rejections)
     with db.transaction():
         payroll_store.post_payroll(
-            db, record, contributions, ytd_increments(contributions), validated.rejections, notices,
+            db, record, contributions, ytd_increments(contributions), rejections, notices,
             limit_events(contributions), payroll_facts(contributions, ctx.as_of), PAYROLL_UPDATES,
+            match_variances(contributions),
         )
     sums = contributions.select(pl.col(f"{s}_cents").sum().alias(s) for s in PAYROLL_SOURCES).row(0, named=True)
     totals = {source: int(cents) for source, cents in sorted(sums.items()) if cents}
     return FileResult(
         plan_id, file_name, "posted", record.batch_id, read.rows_read, rows_posted, rows_rejected, None, totals,
-        rejected_rows(validated.rejections), notices.height,
+        rejected_rows(rejections), notices.height,
     )
 
 

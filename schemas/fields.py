@@ -66,6 +66,13 @@ class Field:
     is_personal: bool = False
     choices: tuple[str, ...] = ()
     default: int | bool | None = None
+    #: For a ``date`` read through an import profile with a two-digit-year format: ``"past"`` takes the century
+    #: that puts the date on or before the run's as-of date (a birth or hire date is never in the future),
+    #: ``"nearest"`` the century that puts it nearest the as-of date (a pay date may be a little ahead).
+    two_digit_year: str = "past"
+    #: For a required field: another field that may stand in for it, in the header and in each row (a payroll
+    #: row gives its pre-tax deferral as a percent or as a withheld amount).
+    alternative: str | None = None
 
     @property
     def typed_name(self) -> str:
@@ -80,12 +87,23 @@ class Field:
 PAYROLL_FIELDS: tuple[Field, ...] = (
     Field("employee_id", "text", True, "The employer's id for the person, stable across files."),
     Field("date_of_birth", "date", True, "Date of birth; decides catch-up eligibility."),
-    Field("hire_date", "date", True, "Date of hire."),
-    Field("pay_date", "date", True, "Check date; its calendar year decides every annual limit."),
+    Field("hire_date", "date", True, "Date of (first) hire."),
+    Field("rehire_date", "date", False, "Date of the latest rehire, when the person left and came back; it ends "
+          "an earlier termination (hire_date stays the first hire)."),
+    Field("pay_date", "date", True, "Check date; its calendar year decides every annual limit.",
+          two_digit_year="nearest"),
     Field("gross_pay", "money", True, "Gross pay for the period, dollars."),
-    Field("pretax_deferral_pct", "pct", True, "Percent of plan compensation elected as pre-tax deferral."),
-    Field("roth_deferral_pct", "pct", False, "Percent of plan compensation elected as Roth deferral (default 0).",
-          default=0),
+    Field("pretax_deferral_pct", "pct", True, "Percent of plan compensation elected as pre-tax deferral; "
+          "every row gives this or pretax_deferral_amount (a file may hold rows of either form).",
+          alternative="pretax_deferral_amount"),
+    Field("roth_deferral_pct", "pct", False, "Percent of plan compensation elected as Roth deferral (default 0, "
+          "unless roth_deferral_amount is given).", default=0),
+    Field("pretax_deferral_amount", "money", False, "Pre-tax deferral payroll withheld this period, dollars "
+          "(instead of pretax_deferral_pct); a part beyond the limits is an excess deferral, held for refund."),
+    Field("roth_deferral_amount", "money", False, "Roth deferral payroll withheld this period, dollars "
+          "(instead of roth_deferral_pct)."),
+    Field("match_amount", "money", False, "Match the employer computed and remitted for the period, dollars; "
+          "compared with planadmin's own (match_variances)."),
     Field(
         "plan_compensation",
         "money",
@@ -107,10 +125,20 @@ PAYROLL_FIELDS: tuple[Field, ...] = (
 
 PAYROLL_FIELDS_BY_NAME: dict[str, Field] = {f.name: f for f in PAYROLL_FIELDS}
 
+#: Each deferral source of a payroll row as (percent column, withheld-amount column): a row gives one form or
+#: the other for a source, never both (``percent_and_amount``).
+DEFERRAL_FORMS: tuple[tuple[str, str], ...] = (
+    ("pretax_deferral_pct", "pretax_deferral_amount"),
+    ("roth_deferral_pct", "roth_deferral_amount"),
+)
+
 CENSUS_FIELDS: tuple[Field, ...] = (
     Field("employee_id", "text", True, "The employer's id for the person, as in payroll files."),
     Field("date_of_birth", "date", True, "Date of birth; decides catch-up, normal retirement age and RMDs."),
-    Field("hire_date", "date", True, "Date of (latest) hire; elapsed-time vesting service counts from it."),
+    Field("hire_date", "date", True, "Date of hire (the latest, unless rehire_date gives it); elapsed-time vesting "
+          "service counts from it."),
+    Field("rehire_date", "date", False, "Date of the latest rehire; hire_date is then the first hire, and the "
+          "rehire ends an earlier termination."),
     Field("termination_date", "date", False, "Date employment ended; empty means employed (a rehire withdraws it)."),
     Field("termination_reason", "enum", False, "Why employment ended.", choices=TERMINATION_REASONS),
     Field("ownership_pct", "pct", False, "Percent of the employer the person owns."),

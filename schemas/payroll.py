@@ -16,7 +16,7 @@ from collections.abc import Iterable
 import pandera.polars as pa
 import polars as pl
 
-from schemas.fields import MAX_MONEY_INTEGER_DIGITS, PAYROLL_FIELDS, Field
+from schemas.fields import DEFERRAL_FORMS, MAX_MONEY_INTEGER_DIGITS, PAYROLL_FIELDS, Field
 from schemas.reasons import RowReject
 
 DATE_FORMAT = "%Y-%m-%d"
@@ -147,12 +147,34 @@ def text_schema(columns: Iterable[str], fields: tuple[Field, ...] = PAYROLL_FIEL
     """Stage-1 schema for the columns present in a file of any kind, all read as text (empty cells are
     null); ``fields`` is that kind's field dictionary."""
     present = set(columns)
+    checks = []
+    for f in fields:
+        if f.alternative is not None and f.alternative in present:
+            either = pl.col(f.alternative).is_not_null()
+            checks.append(expr_check(
+                either | pl.col(f.name).is_not_null() if f.name in present else either,
+                error_tag(RowReject.MISSING_VALUE, f.name if f.name in present else f.alternative,
+                          f"required value is missing: give {f.name} or {f.alternative}"),
+            ))
+    for pct, amount in DEFERRAL_FORMS:
+        if pct in present and amount in present and pct in {f.name for f in fields}:
+            checks.append(expr_check(
+                pl.col(pct).is_null() | pl.col(amount).is_null(),
+                error_tag(RowReject.PERCENT_AND_AMOUNT, amount,
+                          f"both {pct} and {amount} are given: a row gives one form or the other"),
+            ))
     return pa.DataFrameSchema(
         {
-            f.name: pa.Column(pl.Utf8, nullable=not f.required, checks=_checks_for(f))
+            f.name: pa.Column(
+                pl.Utf8,
+                # With both columns in the file, the pair's check above says which is missing.
+                nullable=not f.required or (f.alternative is not None and f.alternative in present),
+                checks=_checks_for(f),
+            )
             for f in fields
             if f.name in present
         },
+        checks=checks,
         strict=False,
         name="payroll_text",
     )
@@ -202,8 +224,15 @@ def row_check(ok: pl.Expr, reason: RowReject, column: str, message: str) -> pa.C
 
 
 def termination_checks() -> list[pa.Check]:
-    """Checks on a row's termination facts, shared by payroll and census files."""
+    """Checks on a row's hire and termination facts, shared by payroll and census files (a file without a
+    ``rehire_date`` column has it null: its check passes)."""
     return [
+        row_check(
+            pl.col("rehire_date") > pl.col("hire_date"),
+            RowReject.REHIRE_BEFORE_HIRE,
+            "rehire_date",
+            "rehire_date is not after hire_date (hire_date is the first hire)",
+        ),
         row_check(
             pl.col("termination_date") >= pl.col("hire_date"),
             RowReject.TERMINATION_BEFORE_HIRE,
@@ -229,10 +258,18 @@ def row_schema(limit_years: Iterable[int]) -> pa.DataFrameSchema:
     return pa.DataFrameSchema(
         checks=[
             row_check(
-                pl.col("pretax_deferral_bp") + pl.col("roth_deferral_bp") <= 10_000,
+                pl.col("pretax_deferral_bp").fill_null(0) + pl.col("roth_deferral_bp").fill_null(0) <= 10_000,
                 RowReject.PCT_SUM_OVER_100,
                 "roth_deferral_pct",
                 "pretax_deferral_pct + roth_deferral_pct is more than 100",
+            ),
+            row_check(
+                pl.col("pretax_deferral_amount_cents").fill_null(0) + pl.col("roth_deferral_amount_cents").fill_null(0)
+                <= pl.col("gross_pay_cents"),
+                RowReject.DEFERRAL_OVER_PAY,
+                "pretax_deferral_amount",
+                "pretax_deferral_amount + roth_deferral_amount is more than gross_pay: payroll cannot withhold more "
+                "than the paycheck",
             ),
             row_check(
                 pl.col("pay_date") >= pl.col("hire_date"),

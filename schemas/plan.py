@@ -18,9 +18,12 @@ import tomllib
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr, ValidationError, field_validator
+
+if TYPE_CHECKING:
+    from schemas.profile import ImportProfile
 
 MAX_MATCH_RATE_PCT = Decimal(1000)
 
@@ -231,6 +234,19 @@ class DistributionsConfig(_Strict):
         return int(self.force_out_limit * 100)
 
 
+ProfileName = Annotated[str, Field(pattern=r"^[A-Za-z0-9_.-]{1,64}$")]
+
+
+class ImportsConfig(_Strict):
+    """The import profile (``PLANS/profiles/<name>.toml``, :mod:`schemas.profile`) each kind's files are read
+    with; none: planadmin's own format."""
+
+    payroll: ProfileName | None = None
+    census: ProfileName | None = None
+    balances: ProfileName | None = None
+    distributions: ProfileName | None = None
+
+
 class PlanConfig(_Strict):
     plan_id: str = Field(pattern=r"^[A-Za-z0-9_-]{1,64}$")
     name: str = Field(min_length=1)
@@ -240,9 +256,23 @@ class PlanConfig(_Strict):
     nonelective: NonelectiveConfig = NonelectiveConfig()
     vesting: VestingConfig = VestingConfig()
     distributions: DistributionsConfig = DistributionsConfig()
+    imports: ImportsConfig = ImportsConfig()
+    #: The profiles ``imports`` names, loaded by :func:`load_plan` (not a key of the file).
+    _profiles: dict = PrivateAttr(default_factory=dict)
+
+    def profile(self, kind: str) -> ImportProfile | None:
+        """The import profile for ``kind``'s files, or None for planadmin's own format."""
+        name = getattr(self.imports, kind)
+        if name is None:
+            return None
+        if kind not in self._profiles:
+            raise PlanConfigError(f"plan {self.plan_id!r}: the {kind} profile {name!r} was not loaded (load_plan loads "
+                                  "a plan file's profiles from PLANS/profiles/)")
+        return self._profiles[kind]
 
 
-def _describe(err: dict) -> str:
+def describe_error(err: dict) -> str:
+    """One pydantic error as 'key: what is wrong' (an unknown key named as such)."""
     key = ".".join(str(p) for p in err["loc"]) or "(top level)"
     if err["type"] == "extra_forbidden":
         return f"unknown key '{key}'"
@@ -260,7 +290,7 @@ def parse_plan_text(text: str, source: str) -> PlanConfig:
     try:
         return PlanConfig.model_validate(raw)
     except ValidationError as exc:
-        problems = "; ".join(_describe(e) for e in exc.errors())
+        problems = "; ".join(describe_error(e) for e in exc.errors())
         raise PlanConfigError(f"{source}: {problems}") from None
 
 
@@ -273,4 +303,9 @@ def load_plan(path: Path) -> PlanConfig:
     plan = parse_plan_text(text, str(path))
     if plan.plan_id != path.stem:
         raise PlanConfigError(f"{path}: key 'plan_id' is {plan.plan_id!r} but the file name says {path.stem!r}")
+    from schemas.profile import load_profile  # here, not at the top: schemas.profile imports this module
+
+    for kind, name in plan.imports.model_dump().items():
+        if name is not None:
+            plan._profiles[kind] = load_profile(path.parent, name, kind)
     return plan

@@ -45,8 +45,11 @@ class RowReject(str, Enum):
     BAD_FORMAT = "bad_format"
     OUT_OF_RANGE = "out_of_range"
     BAD_CHOICE = "bad_choice"
+    PERCENT_AND_AMOUNT = "percent_and_amount"
     PCT_SUM_OVER_100 = "pct_sum_over_100"
+    DEFERRAL_OVER_PAY = "deferral_over_pay"
     PAY_BEFORE_HIRE = "pay_before_hire"
+    REHIRE_BEFORE_HIRE = "rehire_before_hire"
     AGE_OUT_OF_RANGE = "age_out_of_range"
     TERMINATION_BEFORE_HIRE = "termination_before_hire"
     REASON_WITHOUT_DATE = "termination_reason_without_date"
@@ -72,8 +75,11 @@ ROW_REJECT_STAGE: dict[RowReject, int] = {
     RowReject.BAD_FORMAT: 1,
     RowReject.OUT_OF_RANGE: 1,
     RowReject.BAD_CHOICE: 1,
+    RowReject.PERCENT_AND_AMOUNT: 1,
     RowReject.PCT_SUM_OVER_100: 2,
+    RowReject.DEFERRAL_OVER_PAY: 2,
     RowReject.PAY_BEFORE_HIRE: 2,
+    RowReject.REHIRE_BEFORE_HIRE: 2,
     RowReject.AGE_OUT_OF_RANGE: 2,
     RowReject.TERMINATION_BEFORE_HIRE: 2,
     RowReject.REASON_WITHOUT_DATE: 2,
@@ -98,7 +104,7 @@ class NoticeCode(str, Enum):
     a check accepts no other code in ``notices``.
 
     >>> NoticeCode.FORFEITURE_ADDED.value, NoticeCode.FORFEITURE_ADDED.precedence
-    ('forfeiture_added', 6)
+    ('forfeiture_added', 7)
     """
 
     meaning: str
@@ -116,6 +122,11 @@ class NoticeCode(str, Enum):
     RMD_BENEFICIARY_REVIEW = (
         "rmd_beneficiary_review",
         "a participant with money here died: beneficiaries' RMDs are not computed here; review who must take what",
+    )
+    EXCESS_DEFERRAL = (
+        "excess_deferral",
+        "payroll withheld a deferral beyond the 402(g)/catch-up or 415(c) limit: held in excess_deferral, refund it "
+        "with its earnings by 15 April of the next year",
     )
     TERMINATION_AFTER_REHIRE = (
         "termination_after_rehire",

@@ -53,7 +53,9 @@ def with_plan_year(payroll: pl.DataFrame) -> pl.DataFrame:
 
 
 def elect(frame: pl.DataFrame) -> pl.DataFrame:
-    """The elected amounts: counted compensation × percent, half-up to the cent.
+    """The elected amounts: counted compensation × percent, half-up to the cent; or, for a source a row gives as
+    a withheld amount (``pretax_deferral_amount_cents``, ``roth_deferral_amount_cents``), that amount (what
+    payroll took from the paycheck: 401(a)(17) does not cut it, the limits below do). A percent left empty is 0.
 
     Examples
     --------
@@ -65,10 +67,14 @@ def elect(frame: pl.DataFrame) -> pl.DataFrame:
     (25000, 0)
     """
     comp = pl.col("counted_compensation_cents")
-    return frame.with_columns(
-        pct_of(comp, pl.col("pretax_deferral_bp")).alias("pretax_elected_cents"),
-        pct_of(comp, pl.col("roth_deferral_bp")).alias("roth_elected_cents"),
-    )
+
+    def elected(source: str) -> pl.Expr:
+        by_pct = pct_of(comp, pl.col(f"{source}_deferral_bp").fill_null(0))
+        amount = f"{source}_deferral_amount_cents"
+        return pl.coalesce(amount, by_pct) if amount in frame.columns else by_pct
+
+    return frame.with_columns(elected("pretax").alias("pretax_elected_cents"),
+                              elected("roth").alias("roth_elected_cents"))
 
 
 def attach_limits(frame: pl.DataFrame, limits: pl.DataFrame, catch_up: CatchUpConfig) -> pl.DataFrame:
@@ -352,9 +358,51 @@ def compute_contributions(
     frame = join_prior(attach_limits(with_plan_year(payroll), limits, plan.catch_up), prior_ytd)
     frame = fill_deferral_rooms(elect(cap_compensation(frame)), plan.catch_up.roth_for_high_earners)
     frame = employer_match(frame, plan.match, "counted_compensation_cents")
-    out = limit_annual_additions(nonelective(frame, plan.nonelective))
+    out = excess_deferrals(limit_annual_additions(nonelective(frame, plan.nonelective)),
+                           plan.catch_up.roth_for_high_earners)
     if out.height != payroll.height:
         raise AssertionError(f"rules changed the row count: {payroll.height} in, {out.height} out")
+    return out
+
+
+def excess_deferrals(frame: pl.DataFrame, roth_for_high_earners: str = "convert") -> pl.DataFrame:
+    """``excess_deferral_cents``: the part of a withheld amount that is not a deferral.
+
+    Payroll already took a withheld amount from the paycheck, so what the 402(g) and catch-up rooms (or a 415(c)
+    cut) leave of it cannot simply not be deferred: it is held for refund (IRC §402(g)(2): by 15 April of the next
+    year). An elected percent's remainder was never withheld and stays ``not_deferred_cents``. Per source, the
+    remainder is what was elected less what that source's money became: pre-tax is ``pretax`` +
+    ``pretax_catchup`` + the pre-tax catch-up deemed Roth (``roth_catch_up_cents`` under ``"convert"``), Roth is
+    ``roth`` + ``roth_catchup`` less that conversion. So, per row, elected = deferred + ``not_deferred_cents`` +
+    ``excess_deferral_cents``.
+
+    Examples
+    --------
+    >>> df = pl.DataFrame({"pretax_elected_cents": [50_000], "roth_elected_cents": [10_000],
+    ...     "pretax_deferral_amount_cents": [50_000], "roth_deferral_amount_cents": [None],
+    ...     "pretax_cents": [20_000], "roth_cents": [0], "pretax_catchup_cents": [0], "roth_catchup_cents": [0],
+    ...     "roth_catch_up_cents": [0], "is_roth_catch_up_only": [False], "not_deferred_cents": [40_000]},
+    ...     schema_overrides={"roth_deferral_amount_cents": pl.Int64})
+    >>> # $200 of the room left: the withheld $500 pre-tax posts $200, $300 is excess; the 10% Roth (never
+    >>> # withheld) is not deferred, $100.
+    >>> excess_deferrals(df).select("excess_deferral_cents", "not_deferred_cents").row(0)
+    (30000, 10000)
+    """
+    converted = pl.when(pl.col("is_roth_catch_up_only") & pl.lit(roth_for_high_earners == "convert")).then(
+        pl.col("roth_catch_up_cents")).otherwise(0)
+    left = {
+        "pretax": pl.col("pretax_elected_cents") - pl.col("pretax_cents") - pl.col("pretax_catchup_cents") - converted,
+        "roth": pl.col("roth_elected_cents") - pl.col("roth_cents") - pl.col("roth_catchup_cents") + converted,
+    }
+    excess = pl.lit(0, pl.Int64)
+    for source, remainder in left.items():
+        amount = f"{source}_deferral_amount_cents"
+        if amount in frame.columns:
+            excess = excess + pl.when(pl.col(amount).is_not_null()).then(remainder).otherwise(0)
+    out = frame.with_columns(excess.cast(pl.Int64).alias("excess_deferral_cents")).with_columns(
+        (pl.col("not_deferred_cents") - pl.col("excess_deferral_cents")).alias("not_deferred_cents"))
+    if out.height and (out["excess_deferral_cents"].min() < 0 or out["not_deferred_cents"].min() < 0):
+        raise AssertionError("a deferral source posted more than was elected or withheld")
     return out
 
 
@@ -376,7 +424,8 @@ def _in_rule_order(frame: pl.DataFrame) -> pl.DataFrame:
 
 def limit_events(contributions: pl.DataFrame) -> pl.DataFrame:
     """When each person reached 402(g), the catch-up room, 401(a)(17) and the 415(c) dollar limit, every
-    415(c) reduction (by source) and every Roth catch-up conversion or stop, one row each.
+    415(c) reduction (by source), every Roth catch-up conversion or stop and every excess deferral (a withheld
+    amount the limits turned away; its limit is the 402(g) plus catch-up room), one row each.
 
     Columns: ``employee_id``, ``plan_year``, ``limit_name``, ``reached_on``, ``limit_cents``, ``source``,
     ``amount_cents`` (the reduced or converted amount; null for a limit reached), ``line_number``.
@@ -409,13 +458,17 @@ def limit_events(contributions: pl.DataFrame) -> pl.DataFrame:
     amounts = [
         *[(f"{s}_415c_reduction_cents", "415c", s) for s in REDUCTION_ORDER],
         ("roth_catch_up_cents", "roth_catch_up", "pretax_catchup"),
+        *([("excess_deferral_cents", "excess_deferral", "excess_deferral")]
+          if "excess_deferral_cents" in contributions.columns else []),
     ]
+    room = {"415c": pl.col("additions_limit_cents"),
+            "excess_deferral": pl.col("regular_limit_cents") + pl.col("catch_up_limit_cents")}
     changes = pl.concat(
         [
             contributions.filter(pl.col(column) > 0).select(
                 "employee_id", "plan_year", "line_number", pl.col("pay_date").alias("reached_on"),
                 pl.lit(name).alias("limit_name"),
-                (pl.col("additions_limit_cents") if name == "415c" else pl.col("catch_up_limit_cents")).alias("limit_cents"),
+                room.get(name, pl.col("catch_up_limit_cents")).alias("limit_cents"),
                 pl.lit(source).alias("source"), pl.col(column).alias("amount_cents"),
             )
             for column, name, source in amounts

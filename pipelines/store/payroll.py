@@ -123,6 +123,10 @@ def posting_rows(b: BatchRecord, contributions: pl.DataFrame) -> pl.DataFrame:
         dec("counted_compensation_cents").alias("counted_compensation"),
         dec("pretax_deferral_bp", 5).alias("pretax_deferral_pct"),
         dec("roth_deferral_bp", 5).alias("roth_deferral_pct"),
+        (dec("pretax_deferral_amount_cents") if "pretax_deferral_amount_cents" in contributions.columns
+         else pl.lit(None, pl.Decimal(18, 2))).alias("pretax_deferral_amount"),
+        (dec("roth_deferral_amount_cents") if "roth_deferral_amount_cents" in contributions.columns
+         else pl.lit(None, pl.Decimal(18, 2))).alias("roth_deferral_amount"),
         dec("pretax_elected_cents").alias("pretax_elected"),
         dec("roth_elected_cents").alias("roth_elected"),
         dec("not_deferred_cents").alias("not_deferred"),
@@ -146,10 +150,11 @@ def post_payroll(
     events: pl.DataFrame,
     facts: pl.DataFrame,
     updates: ParticipantUpdates,
+    variances: pl.DataFrame | None = None,
 ) -> None:
     """An accepted payroll file: its batch row, one posting row per line, the year-to-date and balance state,
     participant facts (one row per person: participant columns, ``ownership_bp``, ``facts_as_of``),
-    rejections, notices and limit events."""
+    rejections, notices, limit events and match variances (:func:`pipelines.payroll_batch.match_variances`)."""
     insert_batch(db, b)
     db.append("payroll_postings", posting_rows(b, contributions))
     add_to_ytd(db, b.plan_id, ytd)
@@ -163,3 +168,9 @@ def post_payroll(
     insert_rejections(db, b, rejections)
     insert_notices(db, b, notices)
     insert_limit_events(db, b, events)
+    if variances is not None and variances.height:
+        db.append("match_variances", variances.select(
+            pl.lit(b.plan_id).alias("plan_id"), "employee_id", "pay_date", "plan_year", pl.lit(b.batch_id).alias("batch_id"),
+            pl.col("line_number").cast(pl.Int32), dec("remitted_match_cents").alias("remitted_match"),
+            dec("computed_match_cents").alias("computed_match"), dec("difference_cents").alias("difference"),
+        ))

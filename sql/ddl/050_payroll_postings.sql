@@ -14,10 +14,14 @@ CREATE TABLE IF NOT EXISTS payroll_postings (
     plan_compensation       DECIMAL(18, 2) NOT NULL,
     -- plan compensation counted under the year's 401(a)(17) limit, year to date
     counted_compensation    DECIMAL(18, 2) NOT NULL,
-    pretax_deferral_pct     DECIMAL(5, 2) NOT NULL,
-    roth_deferral_pct       DECIMAL(5, 2) NOT NULL,
+    -- each deferral as the file gave it: an elected percent, or the amount payroll withheld (then the percent is
+    -- NULL; a row with neither for Roth elected 0%)
+    pretax_deferral_pct     DECIMAL(5, 2),
+    roth_deferral_pct       DECIMAL(5, 2),
     pretax_elected          DECIMAL(18, 2) NOT NULL,
     roth_elected            DECIMAL(18, 2) NOT NULL,
+    -- elected by percent but not deferred (the limits stopped it; never withheld). A withheld amount the limits
+    -- turn away is the excess_deferral amount instead: elected = deferred + not_deferred + excess_deferral.
     not_deferred            DECIMAL(18, 2) NOT NULL,
     catch_up_limit          DECIMAL(18, 2) NOT NULL,
     -- prior-year FICA wages the Roth catch-up rule used (file column, else the ledger's prior-year gross pay)
@@ -33,5 +37,9 @@ CREATE TABLE IF NOT EXISTS payroll_postings (
     roth_catchup            DECIMAL(18, 2) NOT NULL,
     "match"                 DECIMAL(18, 2) NOT NULL,
     nonelective             DECIMAL(18, 2) NOT NULL,
-    loan_repayment          DECIMAL(18, 2) NOT NULL
+    loan_repayment          DECIMAL(18, 2) NOT NULL,
+    -- withheld beyond the 402(g)/catch-up or 415(c) limit, held for refund (schema 5)
+    excess_deferral         DECIMAL(18, 2) NOT NULL DEFAULT 0,
+    pretax_deferral_amount  DECIMAL(18, 2),
+    roth_deferral_amount    DECIMAL(18, 2)
 );

@@ -8,6 +8,8 @@ CREATE TABLE IF NOT EXISTS census_lines (
     facts_as_of                 DATE NOT NULL,
     date_of_birth               DATE NOT NULL,
     hire_date                   DATE NOT NULL,
+    -- the latest rehire, when the file gives one (hire_date is then the first hire)
+    rehire_date                 DATE,
     termination_date            DATE,
     termination_reason          VARCHAR,
     ownership_pct               DECIMAL(5, 2),

@@ -1,5 +1,6 @@
 -- The ledger: one row per amount, append only, what users query. The union of each payroll line's non-zero
--- amounts (payroll_postings, one column per source: entry type contribution, or loan_repayment) and the other
+-- amounts (payroll_postings, one column per source: entry type contribution, or loan_repayment or excess_deferral
+-- for those sources) and the other
 -- entries (ledger_entries: true-ups, opening balances, earnings, forfeitures, distributions). Grain: one
 -- entry; entry_id is the entry_id() macro of the business key (computed on read for payroll amounts).
 -- One branch per payroll source, so a filter on source or entry_type prunes whole branches. The branches share
@@ -10,7 +11,7 @@
 CREATE OR REPLACE VIEW ledger AS
 WITH postings AS NOT MATERIALIZED (
     SELECT plan_id, employee_id, pay_date AS effective_date, plan_year, batch_id, line_number,
-           pretax, roth, pretax_catchup, roth_catchup, "match", nonelective, loan_repayment
+           pretax, roth, pretax_catchup, roth_catchup, "match", nonelective, loan_repayment, excess_deferral
     FROM payroll_postings
 ),
 amounts AS (
@@ -21,6 +22,7 @@ amounts AS (
     UNION ALL SELECT *, 'match', "match" FROM postings WHERE "match" <> 0
     UNION ALL SELECT *, 'nonelective', nonelective FROM postings WHERE nonelective <> 0
     UNION ALL SELECT *, 'loan_repayment', loan_repayment FROM postings WHERE loan_repayment <> 0
+    UNION ALL SELECT *, 'excess_deferral', excess_deferral FROM postings WHERE excess_deferral <> 0
 )
 SELECT entry_id(payroll_entry_type(source), plan_id, employee_id, plan_year, effective_date, source, batch_id)
            AS entry_id,

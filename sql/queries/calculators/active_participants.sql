@@ -1,7 +1,7 @@
 -- The plan's active participants as of $as_of, with what the calculators start from: paid on the plan's latest
 -- regular pay date (view pay_schedules, as of the session's as_of, which the caller sets to $as_of: an off-cycle
 -- payroll after it is not "the latest payroll") and no termination in force by then; their line of that date
--- (period compensation, rates), their date of birth, their year-to-date state for $as_of's year (zero before its first payroll) and
+-- (period compensation, rates: a withheld amount as the percent of pay it was), their date of birth, their year-to-date state for $as_of's year (zero before its first payroll) and
 -- their balance now (all sources, entries on or before $as_of's year end: the balance state). Grain: one person.
 -- Params: $plan_id, $as_of.
 -- reads: payroll_postings, participants, ytd_totals, balance_by_year
@@ -10,7 +10,13 @@ WITH latest AS (
 ),
 lines AS (
     SELECT p.employee_id, p.pay_date, cents(p.plan_compensation) AS period_compensation_cents,
-           cents(p.pretax_deferral_pct) AS pretax_deferral_bp, cents(p.roth_deferral_pct) AS roth_deferral_bp
+           -- a withheld amount counts as the percent of the period's pay it was (half-up to 0.01%, at most 100%)
+           coalesce(cents(p.pretax_deferral_pct),
+                    least(CAST(round(p.pretax_deferral_amount * 100 / nullif(p.plan_compensation, 0), 2) * 100 AS BIGINT), 10000),
+                    0) AS pretax_deferral_bp,
+           coalesce(cents(p.roth_deferral_pct),
+                    least(CAST(round(p.roth_deferral_amount * 100 / nullif(p.plan_compensation, 0), 2) * 100 AS BIGINT), 10000),
+                    0) AS roth_deferral_bp
     FROM payroll_postings p JOIN latest USING (pay_date)
     WHERE p.plan_id = $plan_id
     QUALIFY row_number() OVER (PARTITION BY p.employee_id ORDER BY p.line_number DESC) = 1

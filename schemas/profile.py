@@ -1,0 +1,144 @@
+"""Import profiles (``PLANS/profiles/<name>.toml``): how one employer's export layout maps onto a file kind.
+
+No payroll system writes planadmin's column names. A profile says, for one export layout, which export column
+fills which field (:mod:`schemas.fields`), which export columns are deliberately ignored, constant values for
+fields the export lacks, how its dates are written (formats tried in order, the texts that mean "no date")
+and how its money is written. A plan file names the profile per kind (``[imports] payroll = "acme-payroll"``);
+without one, a file is read in planadmin's own format, unchanged.
+
+Strict like plan files: an unknown key, a field the kind does not have, a field filled twice, or a required
+field neither mapped nor given a constant is a :class:`~schemas.plan.PlanConfigError` naming the file and the
+key. What the rules mean for values (two-digit years, ``$1,234.56``, ``(12.50)``, ``6%``) is in
+:mod:`pipelines.profiles`.
+
+Examples
+--------
+>>> p = parse_profile_text('kind = "payroll"\\n[columns]\\n"Emp #" = "employee_id"\\n"DOB" = "date_of_birth"\\n'
+...     '"Hired" = "hire_date"\\n"Check Date" = "pay_date"\\n"Gross" = "gross_pay"\\n"401k" = "pretax_deferral_amount"\\n'
+...     '[dates]\\nformats = ["%m/%d/%Y"]', "acme-payroll.toml")
+>>> p.columns["Emp #"], p.header_for("pay_date")
+('employee_id', 'Check Date')
+"""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from schemas.kinds import FILE_KINDS
+from schemas.plan import PlanConfigError, describe_error
+
+KINDS = {spec.kind: spec for spec in FILE_KINDS}
+PROFILES_DIR = "profiles"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+
+class DatesConfig(_Strict):
+    #: strptime formats (``%m/%d/%Y``, ``%m/%d/%y``, ``%Y-%m-%d``, ...) tried in this order.
+    formats: tuple[str, ...] = Field(default=("%Y-%m-%d",), min_length=1, strict=False)
+    #: Texts that mean "no date" besides an empty cell (``0``, ``00/00/0000``).
+    no_date: tuple[str, ...] = Field(default=(), strict=False)
+    #: Per date field, the two-digit-year rule when it differs from the field dictionary's: ``past`` (on or
+    #: before the run's as-of date) or ``nearest`` (the century nearest it).
+    two_digit_year: dict[str, Literal["past", "nearest"]] = Field(default_factory=dict, strict=False)
+
+    @field_validator("formats")
+    @classmethod
+    def _real_formats(cls, formats: tuple[str, ...]) -> tuple[str, ...]:
+        for fmt in formats:
+            codes = {fmt[i + 1] for i, ch in enumerate(fmt[:-1]) if ch == "%"}
+            if not ({"Y", "y"} & codes and {"m", "b", "B"} & codes and "d" in codes):
+                raise ValueError(f"{fmt!r} must have a year (%Y or %y), a month (%m, %b or %B) and a day (%d)")
+        return formats
+
+
+class MoneyConfig(_Strict):
+    """Money as the export writes it: ``$1,234.56``; a negative as ``-12.50``, ``-$12.50`` or ``(12.50)``."""
+
+    currency_symbol: str = Field(default="$", max_length=3)
+    thousands_separator: Literal[",", ".", " ", "'", ""] = ","
+    decimal_separator: Literal[".", ","] = "."
+
+    @model_validator(mode="after")
+    def _distinct(self) -> MoneyConfig:
+        if self.thousands_separator == self.decimal_separator:
+            raise ValueError("thousands_separator and decimal_separator must differ")
+        return self
+
+
+class ImportProfile(_Strict):
+    kind: Literal["payroll", "census", "balances", "distributions"]
+    description: str = ""
+    #: export header -> field name
+    columns: dict[str, str] = Field(min_length=1, strict=False)
+    #: export columns that are read and dropped (a misspelled needed column is still an error)
+    ignored: tuple[str, ...] = Field(default=(), strict=False)
+    #: field -> the text every row takes (read like the field's own values)
+    constants: dict[str, str] = Field(default_factory=dict, strict=False)
+    dates: DatesConfig = DatesConfig()
+    money: MoneyConfig = MoneyConfig()
+
+    @model_validator(mode="after")
+    def _fits_kind(self) -> ImportProfile:
+        fields = KINDS[self.kind].by_name
+        for header, name in self.columns.items():
+            if name not in fields:
+                raise ValueError(f"columns.{header!r}: {name!r} is not a {self.kind} field "
+                                 f"(fields: {', '.join(fields)})")
+        for name in self.constants:
+            if name not in fields:
+                raise ValueError(f"constants.{name}: not a {self.kind} field")
+        filled = [*self.columns.values(), *self.constants]
+        twice = sorted({name for name in filled if filled.count(name) > 1})
+        if twice:
+            raise ValueError(f"{', '.join(twice)} filled more than once (by columns or constants)")
+        overlap = sorted(set(self.columns) & set(self.ignored))
+        if overlap:
+            raise ValueError(f"ignored: {', '.join(overlap)} also mapped in columns")
+        for f in fields.values():
+            has = f.name in filled or (f.alternative is not None and f.alternative in filled)
+            if f.required and not has:
+                either = f" (or {f.alternative})" if f.alternative else ""
+                raise ValueError(f"required field {f.name}{either} is neither mapped in columns nor a constant")
+        for name in self.dates.two_digit_year:
+            if name not in fields or fields[name].kind != "date":
+                raise ValueError(f"dates.two_digit_year.{name}: not a date field of {self.kind}")
+        return self
+
+    def header_for(self, field_name: str) -> str:
+        """The export header that fills ``field_name`` (a constant: the field's own name)."""
+        return next((h for h, name in self.columns.items() if name == field_name), field_name)
+
+    def two_digit_year(self, field_name: str) -> str:
+        return self.dates.two_digit_year.get(field_name, KINDS[self.kind].by_name[field_name].two_digit_year)
+
+
+def parse_profile_text(text: str, source: str) -> ImportProfile:
+    """Parse and validate a profile's text; ``source`` names the file in errors."""
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise PlanConfigError(f"{source}: not valid TOML: {exc}") from None
+    try:
+        return ImportProfile.model_validate(raw)
+    except ValidationError as exc:
+        raise PlanConfigError(f"{source}: {'; '.join(describe_error(e) for e in exc.errors())}") from None
+
+
+def load_profile(plans_dir: Path, name: str, kind: str) -> ImportProfile:
+    """``PLANS/profiles/<name>.toml``, which must describe a file of ``kind``."""
+    path = plans_dir / PROFILES_DIR / f"{name}.toml"
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise PlanConfigError(f"{path}: cannot read import profile {name!r}: {exc}") from None
+    profile = parse_profile_text(text, str(path))
+    if profile.kind != kind:
+        raise PlanConfigError(f"{path}: key 'kind' is {profile.kind!r} but the plan imports it for {kind} files")
+    return profile
