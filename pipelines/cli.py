@@ -704,5 +704,115 @@ def report(
     raise typer.Exit(EXIT_OK)
 
 
+profile_app = typer.Typer(no_args_is_help=True, help="Import profiles: how an employer's export maps onto a file kind.")
+app.add_typer(profile_app, name="profile")
+
+
+@profile_app.command("check")
+def profile_check(
+    file: Annotated[Path, typer.Argument(help="The export file to read")],
+    plan: Annotated[str, typer.Option("--plan", help="The plan whose plan file names the profile")],
+    kind: Annotated[str, typer.Option("--kind", help="payroll, census, balances or distributions")],
+    plans: Annotated[Path, typer.Option(help="Plan files folder: PLANS/<plan_id>.toml, PLANS/profiles/")] = Path("PLANS"),
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", help="The run date two-digit years are read against (default: today)")
+    ] = None,
+    sample: Annotated[int, typer.Option("--rows", help="How many parsed rows to show")] = 5,
+) -> None:
+    """Read one file with the plan's import profile for KIND, without touching any database: what each export
+    column maps to, a sample of the rows as planadmin reads them (personal data masked) and every rejection
+    (line, the export's column, the value masked, why). Checks that need the database (a row already posted, a
+    person the plan does not know) are not made. Exit 0 when the file can be read (rows may still be rejected,
+    as listed), 1 when it would be rejected whole, 2 for a usage or configuration error."""
+    import polars as pl
+
+    from pipelines.ingest import mask_personal, read_csv_bytes, validate_rows
+    from pipelines.profiles import read_export
+    from schemas.kinds import FILE_KINDS, ValidationContext
+    from schemas.plan import load_plan
+
+    specs = {spec.kind: spec for spec in FILE_KINDS}
+    if kind not in specs:
+        err.print(f"--kind: {kind!r} is not one of {', '.join(specs)}")
+        raise typer.Exit(EXIT_USAGE)
+    if not file.is_file():
+        err.print(f"{file} is not a file")
+        raise typer.Exit(EXIT_USAGE)
+    run_date = _as_of(as_of)
+    spec = specs[kind]
+    try:
+        plan_config = load_plan(plans / f"{plan}.toml")
+        limits = load_irs_limits()
+    except (PlanConfigError, LimitsTableError) as exc:
+        err.print(f"configuration error: {exc}")
+        raise typer.Exit(EXIT_USAGE) from None
+    profile = plan_config.profile(kind)
+    name = getattr(plan_config.imports, kind)
+    data = file.read_bytes()
+    if profile is None:
+        out.print(f"plan {plan} names no {kind} profile: {file.name} is read in planadmin's own format")
+        read = read_csv_bytes(data, spec.fields)
+    else:
+        out.print(f"profile {name} ({plans / 'profiles' / f'{name}.toml'}), {kind}"
+                  + (f": {profile.description}" if profile.description else ""))
+        mapping = Table(title="columns", title_justify="left")
+        for column in ("export column", "reads into", "field kind", "required"):
+            mapping.add_column(column)
+        fields = spec.by_name
+        for header, field_name in profile.columns.items():
+            f = fields[field_name]
+            mapping.add_row(header, field_name, f.kind, "yes" if f.required else "")
+        for field_name, value in profile.constants.items():
+            mapping.add_row(f"(constant {value!r})", field_name, fields[field_name].kind, "")
+        for header in profile.ignored:
+            mapping.add_row(header, "(ignored)", "", "")
+        out.print(mapping)
+        out.print(f"dates: {' or '.join(profile.dates.formats)}"
+                  + (f"; no date: {', '.join(repr(t) for t in profile.dates.no_date)}" if profile.dates.no_date else "")
+                  + f"; money: {profile.money.currency_symbol}1{profile.money.thousands_separator}234"
+                  f"{profile.money.decimal_separator}56, negatives -12.50 or (12.50); percents with or without %")
+        read = read_export(data, spec, profile, name or "", run_date)
+    if read.error is not None or read.text is None:
+        message = read.error.message if read.error is not None else "unreadable"
+        err.print(f"[bold red]{file.name} would be rejected whole:[/] {message}")
+        raise typer.Exit(EXIT_FAILED)
+    years = tuple(limits["plan_year"].to_list())
+    validated = validate_rows(read.text, spec, ValidationContext(years, run_date), read.malformed, read.shown)
+    rejections = read.as_exported(validated.rejections)
+    accepted_lines = validated.accepted["line_number"].head(sample).implode()
+    values = [c for c in read.text.columns if c != "line_number"]
+    masked = {
+        name: frame.filter(pl.col("line_number").is_in(accepted_lines)).with_columns(
+            mask_personal(pl.col(c), spec.by_name.get(c)).alias(c) for c in values)
+        for name, frame in (("read", read.text), ("given", read.values if read.values is not None else read.text))
+    }
+    # One column per sample row: an export's many fields read down the page, each as given and as read.
+    table = Table(title=f"the first {masked['read'].height} accepted rows, as given -> as planadmin reads them "
+                  "(personal data masked)", title_justify="left")
+    table.add_column("field")
+    table.add_column("export column")
+    for line in masked["read"]["line_number"].to_list():
+        table.add_column(f"line {line}", overflow="fold")
+    for c in values:
+        cells = []
+        for given, read_as in zip(masked["given"][c].to_list(), masked["read"][c].to_list()):
+            given_text, read_text = ("" if v is None else str(v) for v in (given, read_as))
+            cells.append(read_text if given_text == read_text else f"{given_text} -> {read_text}")
+        table.add_row(c, "(constant)" if profile is not None and c in profile.constants else read.headers.get(c, c),
+                      *cells)
+    out.print(table)
+    if rejections.height:
+        listing = Table(title="rejections (values masked)", title_justify="left")
+        for column in ("line", "column", "value", "reason"):
+            listing.add_column(column, overflow="fold")
+        for line, column, value, reason in rejections.select(
+                "line_number", "column_name", "value", "reason").iter_rows():
+            listing.add_row("" if line is None else str(line), column or "", value or "", reason)
+        out.print(listing)
+    out.print(f"{file.name}: {read.rows_read} rows read, {validated.accepted.height} accepted, "
+              f"{validated.rows_rejected} rejected, {read.blank_lines} blank lines skipped (database checks not made).")
+    raise typer.Exit(EXIT_OK)
+
+
 def main() -> None:
     sys.exit(app())

@@ -155,8 +155,9 @@ def export_header_error(names: list[str], profile: ImportProfile, profile_name: 
     return None
 
 
-def _conversion(f: Field, profile: ImportProfile, as_of: date) -> tuple[pl.Expr, str] | None:
-    """(the converted text, what the profile expects) for a field whose values the profile rewrites."""
+def _conversion(f: Field, profile: ImportProfile, as_of: date) -> tuple[pl.Expr, pl.Expr | None, str] | None:
+    """(the converted text, whether a value failed to convert, what the profile expects) for a field whose values
+    the profile rewrites; None for the others."""
     col = pl.col(f.name)
     if f.kind == "date":
         is_no_date = col.is_in(list(profile.dates.no_date))
@@ -164,13 +165,16 @@ def _conversion(f: Field, profile: ImportProfile, as_of: date) -> tuple[pl.Expr,
         expected = f"a date as {' or '.join(profile.dates.formats)}"
         if profile.dates.no_date:
             expected += f", or {' or '.join(repr(t) for t in profile.dates.no_date)} for no date"
-        return pl.when(~is_no_date).then(parsed), expected
+        converted = pl.when(~is_no_date).then(parsed)
+        return converted, converted.is_null() & col.is_not_null() & ~is_no_date, expected
     if f.kind == "money":
         m = profile.money
         example = f"{m.currency_symbol}1{m.thousands_separator}234{m.decimal_separator}56"
-        return money_text(col, m), f"an amount such as {example} (at most 2 decimals; -12.50 or (12.50) if negative)"
+        converted = money_text(col, m)
+        return (converted, converted.is_null() & col.is_not_null(),
+                f"an amount such as {example} (at most 2 decimals; -12.50 or (12.50) if negative)")
     if f.kind == "pct":
-        return pct_text(col), ""
+        return pct_text(col), None, ""  # what is left after the % sign, validation judges as any percent
     return None
 
 
@@ -188,15 +192,16 @@ def read_export(data: bytes, spec: FileSpec, profile: ImportProfile, profile_nam
         *[pl.col(header).alias(name) for header, name in profile.columns.items()],
         *[pl.lit(value, pl.Utf8).alias(name) for name, value in profile.constants.items()],
     )
+    mapped = mapped.with_columns(pl.col(name).replace(table) for name, table in profile.values.items())
     converted, failed = [], []
     for name in profile.columns.values():
         rule = _conversion(fields[name], profile, as_of)
         if rule is None:
             continue
-        value, expected = rule
+        value, is_failed, expected = rule
         converted.append(value.alias(name))
-        if expected:
-            failed.append((name, value.is_null() & pl.col(name).is_not_null(), expected))
+        if is_failed is not None:
+            failed.append((name, is_failed, expected))
     text = mapped.with_columns(converted)
     headers = {name: profile.header_for(name) for name in mapped.columns if name != LINE}
     if not failed:

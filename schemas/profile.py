@@ -32,6 +32,8 @@ from schemas.kinds import FILE_KINDS
 from schemas.plan import PlanConfigError, describe_error
 
 KINDS = {spec.kind: spec for spec in FILE_KINDS}
+#: The strptime directives a profile's date formats may use (what :func:`pipelines.profiles.format_pattern` reads).
+DATE_DIRECTIVES = ("Y", "y", "m", "d", "b", "B", "%")
 PROFILES_DIR = "profiles"
 
 
@@ -55,6 +57,8 @@ class DatesConfig(_Strict):
             codes = {fmt[i + 1] for i, ch in enumerate(fmt[:-1]) if ch == "%"}
             if not ({"Y", "y"} & codes and {"m", "b", "B"} & codes and "d" in codes):
                 raise ValueError(f"{fmt!r} must have a year (%Y or %y), a month (%m, %b or %B) and a day (%d)")
+            if codes - set(DATE_DIRECTIVES):
+                raise ValueError(f"{fmt!r}: only {' '.join('%' + c for c in DATE_DIRECTIVES)} are supported")
         return formats
 
 
@@ -81,6 +85,8 @@ class ImportProfile(_Strict):
     ignored: tuple[str, ...] = Field(default=(), strict=False)
     #: field -> the text every row takes (read like the field's own values)
     constants: dict[str, str] = Field(default_factory=dict, strict=False)
+    #: field -> {the export's text: planadmin's} (termination reason codes, say); other texts are read as they are
+    values: dict[str, dict[str, str]] = Field(default_factory=dict, strict=False)
     dates: DatesConfig = DatesConfig()
     money: MoneyConfig = MoneyConfig()
 
@@ -106,6 +112,9 @@ class ImportProfile(_Strict):
             if f.required and not has:
                 either = f" (or {f.alternative})" if f.alternative else ""
                 raise ValueError(f"required field {f.name}{either} is neither mapped in columns nor a constant")
+        for name in self.values:
+            if name not in self.columns.values():
+                raise ValueError(f"values.{name}: not a field the profile maps from a column")
         for name in self.dates.two_digit_year:
             if name not in fields or fields[name].kind != "date":
                 raise ValueError(f"dates.two_digit_year.{name}: not a date field of {self.kind}")
