@@ -141,11 +141,15 @@ def excess_deferral_notices(contributions: pl.DataFrame) -> pl.DataFrame:
     '$123.45 withheld beyond the 402(g) and catch-up limits: held in excess_deferral; refund it with its earnings by 2026-04-15'
     """
     over = contributions.filter(pl.col("excess_deferral_cents") > 0)
+    cut_by_415c = pl.col("pretax_415c_reduction_cents") + pl.col("roth_415c_reduction_cents")
+    rooms_too = pl.col("excess_deferral_cents") > cut_by_415c  # beyond what 415(c) cut: the rooms turned it away
+    eligible = pl.col("is_catch_up_eligible")
     limit = (
-        pl.when(pl.col("pretax_415c_reduction_cents") + pl.col("roth_415c_reduction_cents") > 0)
-        .then(pl.lit("the 415(c) limit"))
-        .when(pl.col("is_catch_up_eligible")).then(pl.lit("the 402(g) and catch-up limits"))
-        .otherwise(pl.lit("the 402(g) limit"))
+        pl.when(cut_by_415c == 0).then(pl.when(eligible).then(pl.lit("the 402(g) and catch-up limits"))
+                                       .otherwise(pl.lit("the 402(g) limit")))
+        .when(~rooms_too).then(pl.lit("the 415(c) limit"))
+        .when(eligible).then(pl.lit("the 402(g), catch-up and 415(c) limits"))
+        .otherwise(pl.lit("the 402(g) and 415(c) limits"))
     )
     return over.select(
         "line_number", "employee_id", pl.lit(NoticeCode.EXCESS_DEFERRAL.value).alias("code"),

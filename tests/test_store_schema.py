@@ -4,6 +4,7 @@ promise that the new shape answers every user query as the old one did."""
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
@@ -12,6 +13,8 @@ import pytest
 from typer.testing import CliRunner
 
 from pipelines.cli import app
+from pipelines.payroll_batch import process_payroll_file
+from schemas.plan import load_plan
 from pipelines.store import CURRENT_VERSION, Database, SchemaVersionError
 from pipelines.store.checks import run_checks
 from pipelines.store.db import statement
@@ -23,6 +26,8 @@ V1_EXPORT = REPO / "fixtures/migrations/v1_demo"
 V2_EXPORT = REPO / "fixtures/migrations/v2_demo"
 #: The demo database as the release before migration 4 wrote it (schema 3, main at 34033ce), EXPORT DATABASE.
 V3_EXPORT = REPO / "fixtures/migrations/v3_demo"
+#: The demo database as the release before migration 5 wrote it (schema 4, main at 613de69), EXPORT DATABASE.
+V4_EXPORT = REPO / "fixtures/migrations/v4_demo"
 
 #: Every relation a user queries, with the columns that differ between two runs of the same inputs (wall clock,
 #: the run's random id) left out.
@@ -96,7 +101,7 @@ def test_a_schema_1_database_is_migrated_in_place_and_answers_as_before(tmp_path
         assert db.schema_version() == CURRENT_VERSION
         assert db.frame("SELECT version, description FROM schema_version ORDER BY 1").rows() == [
             (2, "002_wide_postings_and_balance_state"), (3, "003_distributions_and_rmd"),
-            (4, "004_reports_and_calculators")]
+            (4, "004_reports_and_calculators"), (5, "005_import_profiles_and_withheld_amounts")]
         after = snapshot(db, like=v1_columns)
         # Migration 3 adds the mailing address, empty until a census brings one.
         assert db.frame("SELECT count(*) FROM participants WHERE address_line1 IS NOT NULL").item() == 0
@@ -120,7 +125,7 @@ def test_a_schema_2_database_is_migrated_to_3_answers_as_before_and_runs_the_nex
         columns = {t: con.sql(f"SELECT * FROM {t} LIMIT 0").columns for t in tables}
         before = snapshot(con, tables)
     with Database(path) as db:
-        assert db.frame("SELECT version FROM schema_version ORDER BY 1")["version"].to_list() == [2, 3, 4]
+        assert db.frame("SELECT version FROM schema_version ORDER BY 1")["version"].to_list() == [2, 3, 4, 5]
         assert snapshot(db, tables, like=columns) == before
         assert db.frame("SELECT count(*) FROM distributions").item() == 0
         assert run_checks(db) == []
@@ -146,6 +151,7 @@ def test_a_fresh_database_has_the_schema_a_migrated_one_has(tmp_path):
     assert shape(tmp_path / "fresh.duckdb") == shape(write_v1_database(tmp_path / "old.duckdb"))
     assert shape(tmp_path / "fresh.duckdb") == shape(write_v1_database(tmp_path / "v2.duckdb", V2_EXPORT))
     assert shape(tmp_path / "fresh.duckdb") == shape(write_v1_database(tmp_path / "v3.duckdb", V3_EXPORT))
+    assert shape(tmp_path / "fresh.duckdb") == shape(write_v1_database(tmp_path / "v4.duckdb", V4_EXPORT))
 
 
 @pytest.mark.usefixtures("prefect_harness")
@@ -155,12 +161,13 @@ def test_a_schema_3_database_is_migrated_to_4_answers_as_before_and_its_reports_
     tables = ("ledger", "payroll_lines", "batches", "rejections", "notices", "participants", "ytd_totals",
               "balance_by_year", "terminations", "true_ups", "rmd_notices", "rollover_eligibility", "distributions")
     with duckdb.connect(str(path), read_only=True) as con:
-        before = snapshot(con, tables)
+        columns = {t: con.sql(f"SELECT * FROM {t} LIMIT 0").columns for t in tables}  # later schemas add some
+        before = snapshot(con, tables, like=columns)
     with pytest.raises(SchemaVersionError, match="run `planadmin run` once"):
         Database(path, read_only=True)  # a report cannot read it before a run upgrades it
     with Database(path) as db:
-        assert db.frame("SELECT version FROM schema_version ORDER BY 1")["version"].to_list() == [3, 4]
-        assert snapshot(db, tables) == before  # nothing stored changed
+        assert db.frame("SELECT version FROM schema_version ORDER BY 1")["version"].to_list() == [3, 4, 5]
+        assert snapshot(db, tables, like=columns) == before  # nothing stored changed
         # the new tables wait for the next run; the report views exist at once
         assert db.frame("SELECT (SELECT count(*) FROM plans) + (SELECT count(*) FROM match_windows) "
                         "+ (SELECT count(*) FROM projections) AS n").item() == 0
@@ -173,6 +180,43 @@ def test_a_schema_3_database_is_migrated_to_4_answers_as_before_and_its_reports_
     with Database(path, read_only=True) as db:
         assert db.frame("SELECT count(*) FROM plans").item() == 2
         assert db.frame("SELECT count(DISTINCT plan_id) FROM match_windows").item() == 2
+
+
+@pytest.mark.usefixtures("prefect_harness")
+def test_a_schema_4_database_is_migrated_to_5_answers_as_before_and_takes_withheld_amounts(tmp_path, limits):
+    # The release before migration 5 wrote fixtures/migrations/v4_demo (`make demo`'s first night, main at 613de69).
+    path = write_v1_database(tmp_path / "v4.duckdb", V4_EXPORT)
+    tables = ("ledger", "payroll_lines", "batches", "rejections", "notices", "limit_events", "participants",
+              "ytd_totals", "balance_by_year", "census_lines", "terminations", "rmd_notices", "rollover_eligibility",
+              "match_windows", "report_balances", "report_contributions_ytd")
+    with duckdb.connect(str(path), read_only=True) as con:
+        columns = {t: con.sql(f"SELECT * FROM {t} LIMIT 0").columns for t in tables}
+        before = snapshot(con, tables, like=columns)
+        lines = con.sql("SELECT count(*) FROM payroll_postings").fetchone()[0]
+    with Database(path) as db:
+        assert db.frame("SELECT version FROM schema_version ORDER BY 1")["version"].to_list() == [4, 5]
+        assert snapshot(db, tables, like=columns) == before  # nothing stored changed, no answer either
+        # Every line kept its percents and posted nothing in the new source; the new table is empty.
+        assert db.frame("SELECT count(*) FILTER (WHERE excess_deferral <> 0 OR pretax_deferral_amount IS NOT NULL "
+                        "OR pretax_deferral_pct IS NULL) AS n, count(*) AS lines FROM payroll_postings").row(0) == (0, lines)
+        assert db.frame("SELECT count(*) FROM match_variances").item() == 0
+        assert run_checks(db) == []
+        # A withheld-amount line posts into the migrated table (its percent NULL): acme's A00001 in 2026.
+        inbox = tmp_path / "INBOX" / "acme" / "payroll"
+        inbox.mkdir(parents=True)
+        (inbox / "amounts.csv").write_text(
+            "employee_id,date_of_birth,hire_date,pay_date,gross_pay,pretax_deferral_amount\n"
+            "A00001,1980-01-01,2020-01-01,2026-01-09,2000.00,100.00\n")
+        result = process_payroll_file(db, plan_id="acme", plan=load_plan(REPO / "fixtures/demo/PLANS/acme.toml"),
+                                      path=inbox / "amounts.csv", file_name="acme/payroll/amounts.csv",
+                                      run_id="test", limits=limits, as_of=date(2026, 1, 15))
+        assert result.status == "posted", result.error
+        assert db.frame("SELECT pretax_deferral_pct, pretax_deferral_amount::VARCHAR FROM payroll_lines "
+                        "WHERE pay_date = DATE '2026-01-09'").row(0) == (None, "100.00")
+    night = REPO / "fixtures/demo/INBOX-2026-01-31"
+    result = CliRunner().invoke(app, ["run", "--inbox", str(night), "--plans", str(REPO / "fixtures/demo/PLANS"),
+                                      "--db", str(path), "--as-of", "2026-01-31"])
+    assert result.exit_code == 0, result.output
 
 
 @pytest.mark.usefixtures("prefect_harness")
@@ -210,7 +254,7 @@ def test_a_newer_database_is_refused_and_left_alone(tmp_path):
             return {t: con.sql(f"SELECT * FROM {t}").fetchall() for t in ("schema_version", "money_sources", "batches")}
 
     before = contents()
-    with pytest.raises(SchemaVersionError, match="schema version 99, newer than this planadmin's 4: upgrade planadmin"):
+    with pytest.raises(SchemaVersionError, match="schema version 99, newer than this planadmin's 5: upgrade planadmin"):
         Database(path)
     assert contents() == before  # not even the seeds were reloaded
     result = CliRunner().invoke(app, ["check", "--db", str(path)])
@@ -219,7 +263,7 @@ def test_a_newer_database_is_refused_and_left_alone(tmp_path):
 
 def test_reading_an_older_database_asks_for_a_run_to_upgrade_it(tmp_path):
     path = write_v1_database(tmp_path / "old.duckdb")
-    with pytest.raises(SchemaVersionError, match="schema version 1; this planadmin reads version 4: run `planadmin run`"):
+    with pytest.raises(SchemaVersionError, match="schema version 1; this planadmin reads version 5: run `planadmin run`"):
         Database(path, read_only=True)
 
 

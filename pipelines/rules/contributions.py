@@ -425,7 +425,8 @@ def _in_rule_order(frame: pl.DataFrame) -> pl.DataFrame:
 def limit_events(contributions: pl.DataFrame) -> pl.DataFrame:
     """When each person reached 402(g), the catch-up room, 401(a)(17) and the 415(c) dollar limit, every
     415(c) reduction (by source), every Roth catch-up conversion or stop and every excess deferral (a withheld
-    amount the limits turned away; its limit is the 402(g) plus catch-up room), one row each.
+    amount the limits turned away; its limit is the 415(c) limit when 415(c) cut the line's deferrals, else the
+    402(g) plus catch-up room), one row each.
 
     Columns: ``employee_id``, ``plan_year``, ``limit_name``, ``reached_on``, ``limit_cents``, ``source``,
     ``amount_cents`` (the reduced or converted amount; null for a limit reached), ``line_number``.
@@ -461,8 +462,10 @@ def limit_events(contributions: pl.DataFrame) -> pl.DataFrame:
         *([("excess_deferral_cents", "excess_deferral", "excess_deferral")]
           if "excess_deferral_cents" in contributions.columns else []),
     ]
+    cut_by_415c = pl.col("pretax_415c_reduction_cents") + pl.col("roth_415c_reduction_cents") > 0
     room = {"415c": pl.col("additions_limit_cents"),
-            "excess_deferral": pl.col("regular_limit_cents") + pl.col("catch_up_limit_cents")}
+            "excess_deferral": pl.when(cut_by_415c).then(pl.col("additions_limit_cents"))
+            .otherwise(pl.col("regular_limit_cents") + pl.col("catch_up_limit_cents"))}
     changes = pl.concat(
         [
             contributions.filter(pl.col(column) > 0).select(

@@ -11,13 +11,15 @@ WITH payroll_years AS (
            min(pay_date) FILTER (WHERE "match" <> 0) AS d_match,
            min(pay_date) FILTER (WHERE nonelective <> 0) AS d_nonelective,
            min(pay_date) FILTER (WHERE loan_repayment <> 0) AS d_loan_repayment,
+           min(pay_date) FILTER (WHERE excess_deferral <> 0) AS d_excess_deferral,
            sum(pretax) AS pretax, count(*) FILTER (WHERE pretax <> 0) AS n_pretax,
            sum(roth) AS roth, count(*) FILTER (WHERE roth <> 0) AS n_roth,
            sum(pretax_catchup) AS pretax_catchup, count(*) FILTER (WHERE pretax_catchup <> 0) AS n_pretax_catchup,
            sum(roth_catchup) AS roth_catchup, count(*) FILTER (WHERE roth_catchup <> 0) AS n_roth_catchup,
            sum("match") AS "match", count(*) FILTER (WHERE "match" <> 0) AS n_match,
            sum(nonelective) AS nonelective, count(*) FILTER (WHERE nonelective <> 0) AS n_nonelective,
-           sum(loan_repayment) AS loan_repayment, count(*) FILTER (WHERE loan_repayment <> 0) AS n_loan_repayment
+           sum(loan_repayment) AS loan_repayment, count(*) FILTER (WHERE loan_repayment <> 0) AS n_loan_repayment,
+           sum(excess_deferral) AS excess_deferral, count(*) FILTER (WHERE excess_deferral <> 0) AS n_excess_deferral
     FROM payroll_postings
     SEMI JOIN check_years USING (plan_id, plan_year)
     GROUP BY ALL
@@ -36,6 +38,9 @@ from_payroll AS (
               FROM payroll_years
     UNION ALL SELECT plan_id, employee_id, year, 'loan_repayment', loan_repayment, n_loan_repayment,
                      d_loan_repayment
+              FROM payroll_years
+    UNION ALL SELECT plan_id, employee_id, year, 'excess_deferral', excess_deferral, n_excess_deferral,
+                     d_excess_deferral
               FROM payroll_years
 ),
 from_entries AS (
