@@ -92,6 +92,13 @@ def _print_report(report) -> None:  # noqa: ANN001 - RunReport, imported lazily 
             f"below it (match left uncaptured), {counts.get('above_window', 0)} above it, {counts.get('no_window', 0)} "
             "with no window (see report match_window; projections: report projection, planadmin project)"
         )
+    for plan_id, variance_lines, variance_cents, excess_lines, excess_cents in report.settlements:
+        out.print(
+            f"To settle {plan_id}: {excess_lines} lines withheld {_money(excess_cents)} beyond the limits (excess "
+            f"deferrals: refund by 15 April of the next year; see the excess_deferral notices), {variance_lines} lines "
+            f"whose remitted match differs from the plan's, remitted - computed {_money(variance_cents)} "
+            "(see match_variances)"
+        )
     rejected = [(f.file_name, *r) for f in report.files for r in f.rejected]
     if rejected:
         shown = Table(title="Rejected rows (values and personal data: see the rejections table)")

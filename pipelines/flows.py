@@ -28,7 +28,7 @@ from pipelines.distributions_batch import process_distributions_file
 from pipelines.derived import STEPS, Step
 from pipelines.derived.true_up import post_true_up
 from pipelines.file_batch import FileResult
-from pipelines.store import CheckFailure, Database, GroupAborted, calculators, rmd, rollover, runs
+from pipelines.store import CheckFailure, Database, GroupAborted, calculators, payroll, rmd, rollover, runs
 from pipelines.store import plans as store_plans
 from pipelines.store.checks import run_checks
 from pipelines.limits import load_irs_limits
@@ -63,6 +63,8 @@ class RunReport:
     rollover_counts: list[tuple[str, str, int]] = field(default_factory=list)
     #: (plan_id, status, participants): the match windows' statuses.
     window_counts: list[tuple[str, str, int]] = field(default_factory=list)
+    #: (plan_id, variance lines, remitted - computed cents, excess lines, excess cents) of tonight's payroll.
+    settlements: list[tuple[str, int, int, int, int]] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -222,6 +224,7 @@ def nightly(inbox: Path, plans_dir: Path, db_path: Path, as_of: date) -> RunRepo
             report.rmd_counts = list(rmd.status_counts(db, as_of.year - 1, as_of.year).iter_rows())
             report.rollover_counts = list(rollover.category_counts(db).iter_rows())
             report.window_counts = list(calculators.status_counts(db).iter_rows())
+            report.settlements = list(payroll.run_variances_and_excess(db, report.run_id).iter_rows())
         except BaseException:
             runs.finish_run(db, report.run_id, "failed")
             raise

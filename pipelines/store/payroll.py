@@ -109,6 +109,11 @@ def add_to_ytd(db: Database, plan_id: str, ytd: pl.DataFrame, true_up_posted_on:
     db.write("payroll/add_to_ytd", increments, combine=_fold_increments)
 
 
+def run_variances_and_excess(db: Database, run_id: str) -> pl.DataFrame:
+    """Per plan, the match variances and excess deferrals a run's payroll files posted (lines and cents)."""
+    return db.query("payroll/run_variances_and_excess", {"run_id": run_id})
+
+
 def posting_rows(b: BatchRecord, contributions: pl.DataFrame) -> pl.DataFrame:
     """The ``payroll_postings`` rows of a batch's computed lines: one per line, one amount column per source."""
     return contributions.select(
