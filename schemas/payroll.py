@@ -59,7 +59,8 @@ def _value_check(field: Field, ok: pl.Expr, reason: RowReject, message: str) -> 
     return expr_check(pl.col(field.name).is_null() | ok, error_tag(reason, field.name, message))
 
 
-def _checks_for(field: Field) -> list[pa.Check]:
+def value_checks(field: Field) -> list[pa.Check]:
+    """The stage-1 checks of one field's text values (each an :func:`expr_check`; an empty value passes)."""
     col = pl.col(field.name)
     if field.kind == "text":
         return [
@@ -169,7 +170,7 @@ def text_schema(columns: Iterable[str], fields: tuple[Field, ...] = PAYROLL_FIEL
                 pl.Utf8,
                 # With both columns in the file, the pair's check above says which is missing.
                 nullable=not f.required or (f.alternative is not None and f.alternative in present),
-                checks=_checks_for(f),
+                checks=value_checks(f),
             )
             for f in fields
             if f.name in present

@@ -28,7 +28,10 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+import polars as pl
+
 from schemas.kinds import FILE_KINDS
+from schemas.payroll import value_checks
 from schemas.plan import PlanConfigError, describe_error
 
 KINDS = {spec.kind: spec for spec in FILE_KINDS}
@@ -97,9 +100,14 @@ class ImportProfile(_Strict):
             if name not in fields:
                 raise ValueError(f"columns.{header!r}: {name!r} is not a {self.kind} field "
                                  f"(fields: {', '.join(fields)})")
-        for name in self.constants:
+        for name, value in self.constants.items():
             if name not in fields:
                 raise ValueError(f"constants.{name}: not a {self.kind} field")
+            # A constant is written in planadmin's own form; a bad one would reject every row, so refuse it here.
+            row = pl.DataFrame({name: [value]}, schema={name: pl.Utf8})
+            for check in value_checks(fields[name]):
+                if not row.select(check.statistics["expr"]).item():
+                    raise ValueError(f"constants.{name}: {value!r} is {check.error.split('|', 2)[2]}")
         filled = [*self.columns.values(), *self.constants]
         twice = sorted({name for name in filled if filled.count(name) > 1})
         if twice:

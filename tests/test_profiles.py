@@ -121,6 +121,11 @@ def test_percent_with_or_without_sign():
      '[dates]\nformats = ["%d.%m"]', "must have a year"),
     ('kind = "census"\n[columns]\n"Id" = "employee_id"\n"DOB" = "date_of_birth"\n"H" = "hire_date"\n'
      '[money]\nthousands_separator = "."', "must differ"),
+    # A constant is planadmin's own form, checked as the field's values are: a bad one would reject every row.
+    ('kind = "census"\n[columns]\n"Id" = "employee_id"\n"DOB" = "date_of_birth"\n"H" = "hire_date"\n'
+     '[constants]\nprior_vesting_years = "3.5"', "constants.prior_vesting_years: '3.5' is not a whole number"),
+    ('kind = "census"\n[columns]\n"Id" = "employee_id"\n"DOB" = "date_of_birth"\n"H" = "hire_date"\n'
+     '[values.city]\n"NY" = "New York"', "values.city: not a field the profile maps from a column"),
 ])
 def test_a_profile_is_strict_and_names_the_file_and_key(text, message):
     with pytest.raises(PlanConfigError, match="acme-x.toml") as caught:

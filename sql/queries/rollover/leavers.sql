@@ -1,6 +1,8 @@
 -- Everyone with a termination in force dated on or before $as_of, whether it was processed (else vesting is
 -- pending), and their money from the balance_by_year state: the whole balance, its employer, Roth and rollover
--- parts, and the year of their first Roth entry here (the Roth five-year clock). Grain: one person.
+-- parts, and the year of their first Roth entry here (the Roth five-year clock). Excess deferrals held for refund
+-- are left out: they go back to the person as a corrective distribution, never an eligible rollover distribution
+-- (Treas. Reg. 1.402(c)-2 Q&A-4). Grain: one person.
 -- Params: $plan_id, $as_of.
 -- reads: participants, terminations, balance_by_year
 WITH leavers AS (
@@ -21,7 +23,7 @@ money AS (
     FROM balance_by_year b
     SEMI JOIN leavers USING (employee_id)
     JOIN money_sources s USING (source)
-    WHERE b.plan_id = $plan_id
+    WHERE b.plan_id = $plan_id AND s.tax_character <> 'excess'
     GROUP BY ALL
 )
 SELECT l.*, cents(m.balance) AS balance_cents, cents(m.employer) AS employer_balance_cents,
