@@ -287,3 +287,24 @@ def test_a_file_with_only_the_amount_column_needs_it(post, ledger):
         ("E2", "pretax_deferral_amount", "missing_value")]
     # $50 of $1,000 is 5%: match $30 + $10 = $40.
     assert ledger_amounts(ledger) == {("2025-01-10", "match"): "40.00", ("2025-01-10", "pretax"): "50.00"}
+
+
+def test_excess_held_for_refund_is_no_part_of_a_leavers_rollover(post, ledger):
+    import datetime as dt
+
+    from pipelines.derived.rollover import rollover_step
+
+    # Born 1985, $24,000 withheld from $30,000 on 2025-01-10, terminated that day (voluntary). 402(g): $23,500
+    # pre-tax, $500 excess. Match 3% of 30,000 = 900 + the 3-5% band 600 at 50% = 300: $1,200, vested at once
+    # (the plan's default schedule [100]). The account holds 23,500 + 1,200 + 500 = $25,200; the rollover report
+    # counts 23,500 + 1,200 = $24,700: the $500 goes back as a corrective distribution, never rolled over.
+    plan = parse_plan_text('plan_id = "acme"\nname = "Acme"\n[match]\n'
+                           'tiers = [ { up_to_pct = 3, rate_pct = 100 }, { up_to_pct = 5, rate_pct = 50 } ]\n',
+                           "acme.toml")
+    rows = [withheld(date_of_birth="1985-03-01", gross_pay="30000.00", pretax_deferral_amount="24000.00",
+                     termination_date="2025-01-10", termination_reason="voluntary")]
+    post("p.csv", make_csv(rows, (*COLS, "termination_date", "termination_reason")), plan=plan)
+    assert ledger_amounts(ledger)[("2025-01-10", "excess_deferral")] == "500.00"
+    rollover_step(ledger, plan, as_of=dt.date(2025, 2, 28), run_id="r1", limits=None)
+    assert ledger.frame("SELECT vested_balance::VARCHAR, eligible_rollover_amount::VARCHAR "
+                        "FROM rollover_eligibility").row(0) == ("24700.00", "24700.00")
