@@ -89,7 +89,7 @@ PAYROLL_FIELDS: tuple[Field, ...] = (
     Field("date_of_birth", "date", True, "Date of birth; decides catch-up eligibility."),
     Field("hire_date", "date", True, "Date of (first) hire."),
     Field("rehire_date", "date", False, "Date of the latest rehire, when the person left and came back; it ends "
-          "an earlier termination (hire_date stays the first hire)."),
+          "an earlier termination (hire_date stays the first hire).", two_digit_year="nearest"),
     Field("pay_date", "date", True, "Check date; its calendar year decides every annual limit.",
           two_digit_year="nearest"),
     Field("gross_pay", "money", True, "Gross pay for the period, dollars."),
@@ -111,7 +111,8 @@ PAYROLL_FIELDS: tuple[Field, ...] = (
         "Pay that elections and match apply to, dollars (default: gross_pay).",
         default_from="gross_pay",
     ),
-    Field("termination_date", "date", False, "Date employment ended."),
+    Field("termination_date", "date", False, "Date employment ended (may be after the run's as-of date, on a file "
+          "sent ahead).", two_digit_year="nearest"),
     Field("termination_reason", "enum", False, "Why employment ended.", choices=TERMINATION_REASONS),
     Field("hours_worked", "hours", False, "Hours worked in the period."),
     Field("loan_repayment", "money", False, "Plan-loan repayment withheld this period, dollars (default 0).",
@@ -138,8 +139,9 @@ CENSUS_FIELDS: tuple[Field, ...] = (
     Field("hire_date", "date", True, "Date of hire (the latest, unless rehire_date gives it); elapsed-time vesting "
           "service counts from it."),
     Field("rehire_date", "date", False, "Date of the latest rehire; hire_date is then the first hire, and the "
-          "rehire ends an earlier termination."),
-    Field("termination_date", "date", False, "Date employment ended; empty means employed (a rehire withdraws it)."),
+          "rehire ends an earlier termination.", two_digit_year="nearest"),
+    Field("termination_date", "date", False, "Date employment ended; empty means employed (a rehire withdraws it).",
+          two_digit_year="nearest"),
     Field("termination_reason", "enum", False, "Why employment ended.", choices=TERMINATION_REASONS),
     Field("ownership_pct", "pct", False, "Percent of the employer the person owns."),
     Field("ssn", "ssn", False, "Social Security number; only its last four digits are kept.", is_personal=True),

@@ -308,3 +308,20 @@ def test_profile_check_prints_the_mapping_a_masked_sample_and_every_rejection(pl
     result = CliRunner().invoke(app, ["profile", "check", "--plans", str(plans_dir), "--plan", "initrode",
                                       "--kind", "payroll", str(file)])
     assert result.exit_code == 1 and "Bonus" in result.output
+
+
+def test_each_date_field_takes_its_own_two_digit_year_rule():
+    # As of 2026-01-15, '1/16/26' is the next day. A birth date is never in the future: 1926-01-16. A termination
+    # date may be (a file sent ahead): the nearest century, 2026-01-16. A profile may override a field's rule.
+    profile = parse_profile_text(
+        'kind = "census"\n[columns]\n"Id" = "employee_id"\n"DOB" = "date_of_birth"\n"Hired" = "hire_date"\n'
+        '"Term" = "termination_date"\n[dates]\nformats = ["%m/%d/%y"]\n', "c.toml")
+    text = b"Id,DOB,Hired,Term\nC1,1/16/26,1/16/26,1/16/26\n"
+    read = read_export(text, CENSUS, profile, "c", AS_OF)
+    assert read.text.select("date_of_birth", "hire_date", "termination_date").row(0) == (
+        "1926-01-16", "1926-01-16", "2026-01-16")
+    overridden = parse_profile_text(
+        'kind = "census"\n[columns]\n"Id" = "employee_id"\n"DOB" = "date_of_birth"\n"Hired" = "hire_date"\n'
+        '"Term" = "termination_date"\n[dates]\nformats = ["%m/%d/%y"]\n[dates.two_digit_year]\nhire_date = "nearest"\n',
+        "c.toml")
+    assert read_export(text, CENSUS, overridden, "c", AS_OF).text["hire_date"].item() == "2026-01-16"
