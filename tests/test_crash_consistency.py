@@ -1,6 +1,6 @@
 """Crash consistency, tested by killing the real process.
 
-The demo inbox (2 plans, 3 census, 52 payroll and 3 balances files, bad rows, a true-up, terminations with
+The demo inbox (3 plans, 4 census, 78 payroll and 4 balances files, bad rows, a true-up, terminations with
 forfeitures) is run once to completion into a reference database. Then ``planadmin run`` is started again and
 again against a second database and killed with SIGKILL after a random delay spread over the length of a
 whole run; each new run continues where the killed one stopped. A last run completes. Every table that holds

@@ -79,7 +79,7 @@ def test_every_report_says_its_columns_and_is_a_view_with_them(demo_db):
 def test_the_plans_table_holds_what_the_plan_files_say(demo_db):
     with Database(demo_db, read_only=True) as db:
         rows = {r["plan_id"]: r for r in db.frame("SELECT * FROM plans").iter_rows(named=True)}
-    assert set(rows) == {"acme", "globex"}
+    assert set(rows) == {"acme", "globex", "initech"}
     acme, globex = rows["acme"], rows["globex"]
     # fixtures/demo/PLANS/acme.toml: tiers 100% of 3% + 50% of the next 2%, true-up on 01-15, graded 2-6 years.
     assert acme["match_tiers"] == [{"up_to_pct": Decimal("3.00"), "rate_pct": Decimal("100.00")},
@@ -328,18 +328,20 @@ def test_rejections_group_the_demos_bad_rows_by_file_and_reason(demo_db):
     # newest run first: the second night's one rejection (A80008's rollover beyond its balance) leads
     assert found.row(0, named=True)["run_as_of"] == NIGHT_2
     assert found.row(0, named=True)["reason_code"] == "exceeds_balance"
-    # 10 bad payroll rows (each its own file and reason), 4 bad census and balances lines, that rollover
-    assert found.height == len(expected) + len(generator.BAD_LINES) + 1 == 10 + 4 + 1
+    # 15 bad payroll rows (acme's and globex's 10, initech's 5: each its own file and reason), 5 bad census and
+    # balances lines, that rollover
+    assert found.height == len(expected) + len(generator.BAD_LINES) + 1 == 15 + 5 + 1
 
 
 def test_missing_payrolls_from_the_observed_biweekly_calendar(demo_db):
-    # acme paid every other Friday through 2025-12-26: 2026-01-09 and 2026-01-23 have no payroll by 2026-01-31.
-    # globex through 2025-12-19: 2026-01-02, 2026-01-16 and 2026-01-30.
+    # acme (and initech) paid every other Friday through 2025-12-26: 2026-01-09 and 2026-01-23 have no payroll by
+    # 2026-01-31. globex through 2025-12-19: 2026-01-02, 2026-01-16 and 2026-01-30.
     found = report(demo_db, "missing_payrolls")
     assert found.select("plan_id", "expected_pay_date", "status", "days_since").rows() == [
         ("acme", dt.date(2026, 1, 9), "not_received", 22), ("acme", dt.date(2026, 1, 23), "not_received", 8),
         ("globex", dt.date(2026, 1, 2), "not_received", 29), ("globex", dt.date(2026, 1, 16), "not_received", 15),
-        ("globex", dt.date(2026, 1, 30), "not_received", 1)]
+        ("globex", dt.date(2026, 1, 30), "not_received", 1),
+        ("initech", dt.date(2026, 1, 9), "not_received", 22), ("initech", dt.date(2026, 1, 23), "not_received", 8)]
     assert report(demo_db, "missing_payrolls", as_of=dt.date(2026, 1, 8)).height == 1  # globex's 2 January only
 
 
