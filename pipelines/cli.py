@@ -768,7 +768,8 @@ def profile_check(
         fields = spec.by_name
         for header, field_name in profile.columns.items():
             f = fields[field_name]
-            mapping.add_row(header, field_name, f.kind, "yes" if f.required else "")
+            required = ("yes" if f.alternative is None else f"yes, or {f.alternative}") if f.required else ""
+            mapping.add_row(header, field_name, f.kind, required)
         for field_name, value in profile.constants.items():
             mapping.add_row(f"(constant {value!r})", field_name, fields[field_name].kind, "")
         for header in profile.ignored:

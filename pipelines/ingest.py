@@ -14,6 +14,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -247,7 +248,8 @@ def read_csv_bytes(
     header_fields = _parse_record(header["text"])
     if not header_fields:
         return ReadResult(None, 0, 0, FileError(FileReject.UNREADABLE_CSV, "the header row is not valid CSV"))
-    names = [name.strip() for name in header_fields]
+    # Headers compare as text, so the same name in decomposed Unicode (an accented header exported on a Mac) matches.
+    names = [unicodedata.normalize("NFC", name.strip()) for name in header_fields]
     body = records.slice(1)
     blank_lines = int(body["is_blank"].sum())
     malformed = _malformed(body, len(names))
@@ -289,6 +291,10 @@ def read_csv_bytes(
     return ReadResult(text, rows_read - all_empty, blank_lines + all_empty, malformed=malformed)
 
 
+#: Each withheld-amount field with its percent field.
+WITHHELD_ONLY = {amount: pct for pct, amount in DEFERRAL_FORMS}
+
+
 def to_typed(text: pl.DataFrame, fields: tuple[Field, ...] = PAYROLL_FIELDS) -> pl.DataFrame:
     """Typed columns (see :mod:`schemas.fields`) from stage-1-valid text; an absent optional column or empty
     cell takes its field's ``default`` or ``default_from`` column (else stays null)."""
@@ -315,6 +321,9 @@ def to_typed(text: pl.DataFrame, fields: tuple[Field, ...] = PAYROLL_FIELDS) -> 
                 expr = pl.when(pl.col(amount).is_null()).then(expr.fill_null(f.default)).otherwise(expr)
             else:
                 expr = expr.fill_null(f.default)
+        elif f.name in WITHHELD_ONLY and WITHHELD_ONLY[f.name] not in text.columns:
+            # A file of withheld amounts only (no percent column for the source): an empty cell withheld nothing.
+            expr = expr.fill_null(0)
         exprs.append(expr.alias(f.typed_name))
     typed = text.select(exprs)
     return typed.with_columns(

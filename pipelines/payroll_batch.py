@@ -130,13 +130,15 @@ def _after_true_up_notices(contributions: pl.DataFrame, prior: pl.DataFrame) -> 
     ).sort("line_number")
 
 
-def excess_deferral_notices(contributions: pl.DataFrame) -> pl.DataFrame:
+def excess_deferral_notices(contributions: pl.DataFrame, roth_for_high_earners: str = "convert") -> pl.DataFrame:
     """One ``excess_deferral`` notice per line whose withheld amounts went beyond the limits: how much, which limit,
-    and the refund deadline (IRC §402(g)(2)(A)(ii): 15 April of the next year).
+    and the refund deadline (IRC §402(g)(2)(A)(ii): 15 April of the next year). Under the plan's ``"stop"`` Roth
+    catch-up rule, pre-tax withheld for a high earner's catch-up is turned away by that rule, not by a full room.
 
     >>> import polars as pl, datetime as dt
     >>> c = pl.DataFrame({"line_number": [7], "employee_id": ["E1"], "plan_year": [2025], "excess_deferral_cents": [12_345],
-    ...     "pretax_415c_reduction_cents": [0], "roth_415c_reduction_cents": [0], "is_catch_up_eligible": [True]})
+    ...     "pretax_415c_reduction_cents": [0], "roth_415c_reduction_cents": [0], "is_catch_up_eligible": [True],
+    ...     "is_roth_catch_up_only": [False], "roth_catch_up_cents": [0]})
     >>> excess_deferral_notices(c)["message"].item()
     '$123.45 withheld beyond the 402(g) and catch-up limits: held in excess_deferral; refund it with its earnings by 2026-04-15'
     """
@@ -144,8 +146,14 @@ def excess_deferral_notices(contributions: pl.DataFrame) -> pl.DataFrame:
     cut_by_415c = pl.col("pretax_415c_reduction_cents") + pl.col("roth_415c_reduction_cents")
     rooms_too = pl.col("excess_deferral_cents") > cut_by_415c  # beyond what 415(c) cut: the rooms turned it away
     eligible = pl.col("is_catch_up_eligible")
+    stopped = pl.lit(roth_for_high_earners == "stop") & pl.col("is_roth_catch_up_only") & (pl.col("roth_catch_up_cents") > 0)
     limit = (
-        pl.when(cut_by_415c == 0).then(pl.when(eligible).then(pl.lit("the 402(g) and catch-up limits"))
+        pl.when(stopped).then(pl.format(
+            "the Roth catch-up rule (IRC 414(v)(7): no pre-tax catch-up above the prior-year wage threshold; the plan "
+            "stops it){}",
+            pl.when(pl.col("excess_deferral_cents") > pl.col("roth_catch_up_cents"))
+            .then(pl.lit(" and the 402(g) and catch-up limits")).otherwise(pl.lit(""))))
+        .when(cut_by_415c == 0).then(pl.when(eligible).then(pl.lit("the 402(g) and catch-up limits"))
                                        .otherwise(pl.lit("the 402(g) limit")))
         .when(~rooms_too).then(pl.lit("the 415(c) limit"))
         .when(eligible).then(pl.lit("the 402(g), catch-up and 415(c) limits"))
@@ -186,7 +194,7 @@ def _post_payroll(db: Database, ctx: FileContext, read: ReadResult, validated: V
     payroll = with_prior_year_wages(accepted, state).drop("plan_year")
     contributions = compute_contributions(payroll, state, limits, plan)
     notices = pl.concat([_out_of_order_notices(contributions, state), _after_true_up_notices(contributions, state),
-                         excess_deferral_notices(contributions)]).sort("line_number")
+                         excess_deferral_notices(contributions, plan.catch_up.roth_for_high_earners)]).sort("line_number")
     rows_posted, rows_rejected = contributions.height, validated.rows_rejected
     check_conserved(file_name, read, rows_posted, rows_rejected)
     record = batch("posted", read.rows_read, rows_posted, rows_rejected, read.blank_lines, None)

@@ -8,7 +8,7 @@ Pure functions of bytes and frames, no I/O. The rules for values, per field kind
 * **date**: the profile's formats are tried in order; a text the profile lists as "no date" (and an empty
   cell) is no date. ``%Y`` takes exactly four digits and ``%y`` two; a two-digit year takes the century the
   field's rule picks (:attr:`schemas.fields.Field.two_digit_year`, overridable per profile): ``past`` puts the
-  date on or before the run's as-of date, ``nearest`` puts it nearest the as-of date.
+  date on or before the run's as-of date, ``year_ahead`` at most a year after it, ``nearest`` nearest it.
 * **money**: an optional currency symbol, thousands separators in groups of three, at most 2 decimals; a
   negative as ``-12.50``, ``-$12.50``, ``$-12.50`` or ``(12.50)``. Negative money is then rejected by
   validation (``negative_money``) as for any file.
@@ -25,7 +25,9 @@ from datetime import date
 
 import polars as pl
 
-from pipelines.ingest import LINE, REJECTION_SCHEMA, FileError, ReadResult, _shown, mask_personal, read_csv_bytes
+from pipelines.ingest import (
+    _SHOWABLE_NAME_RE, LINE, REJECTION_SCHEMA, FileError, ReadResult, _shown, mask_personal, read_csv_bytes,
+)
 from schemas.fields import Field
 from schemas.kinds import FileSpec
 from schemas.profile import DatesConfig, ImportProfile, MoneyConfig
@@ -55,6 +57,14 @@ def format_pattern(fmt: str) -> str:
     return "^" + "".join(out) + "$"
 
 
+def _a_year_after(day: date) -> date:
+    """The same day a year later (29 February: 1 March)."""
+    try:
+        return day.replace(year=day.year + 1)
+    except ValueError:
+        return date(day.year + 1, 3, 1)
+
+
 def _shift_years(day: pl.Expr, years: pl.Expr) -> pl.Expr:
     """``day`` moved by whole ``years``; null when the day does not exist then (29 February)."""
     moved = day.dt.offset_by(pl.format("{}y", years))
@@ -80,8 +90,9 @@ def parse_date(text: pl.Expr, dates: DatesConfig, two_digit_year: str, as_of: da
             year = parsed.dt.year().cast(pl.Int32)
             same_century = pl.lit(as_of.year // 100 * 100, pl.Int32) + year % 100
             in_century = _shift_years(parsed, same_century - year)
-            if two_digit_year == "past":
-                parsed = pl.when(in_century <= pl.lit(as_of)).then(in_century).otherwise(
+            if two_digit_year in ("past", "year_ahead"):
+                latest = as_of if two_digit_year == "past" else _a_year_after(as_of)
+                parsed = pl.when(in_century <= pl.lit(latest)).then(in_century).otherwise(
                     _shift_years(in_century, pl.lit(-100)))
             else:
                 days = [(c, (c - pl.lit(as_of)).dt.total_days().abs())
@@ -95,9 +106,9 @@ def parse_date(text: pl.Expr, dates: DatesConfig, two_digit_year: str, as_of: da
 def money_text(text: pl.Expr, money: MoneyConfig) -> pl.Expr:
     """``text`` as planadmin writes money (``-1234.5``), or null when it is not money as ``money`` describes.
 
-    >>> s = pl.DataFrame({"t": ["$1,234.56", "(12.50)", "-$3", "1234", "$12,34.00", "1.234", "($5)", "-(5)"]})
+    >>> s = pl.DataFrame({"t": ["$1,234.56", "(12.50)", "-$3", "1234", "$12,34.00", "1.234", "($5)", "-(5)", "$ -"]})
     >>> s.select(money_text(pl.col("t"), MoneyConfig())).to_series().to_list()
-    ['1234.56', '-12.50', '-3', '1234', None, None, '-5', None]
+    ['1234.56', '-12.50', '-3', '1234', None, None, '-5', None, '0']
     """
     sym = re.escape(money.currency_symbol) if money.currency_symbol else ""
     sep = re.escape(money.thousands_separator)
@@ -106,6 +117,8 @@ def money_text(text: pl.Expr, money: MoneyConfig) -> pl.Expr:
     body = rf"{number}(?:{dec}[0-9]{{1,2}})?"
     signed = rf"(-?)\s*(?:{sym})?\s*(-?)\s*({body})" if sym else rf"(-?)\s*()({body})"
     bare = text.str.strip_chars()
+    # Spreadsheet accounting formats write zero as a dash: "-", "$ -", "$-".
+    is_dash_zero = bare.str.contains(rf"^(?:{sym})?\s*-\s*$") if sym else bare == "-"
     in_parens = bare.str.contains(r"^\(.*\)$")
     inner = pl.when(in_parens).then(bare.str.slice(1, bare.str.len_chars() - 2).str.strip_chars()).otherwise(bare)
     parts = inner.str.extract_groups(rf"^{signed}$")
@@ -115,27 +128,34 @@ def money_text(text: pl.Expr, money: MoneyConfig) -> pl.Expr:
         digits = digits.str.replace_all(money.thousands_separator, "", literal=True)
     digits = digits.str.replace(money.decimal_separator, ".", literal=True)
     negative = minus + in_parens.cast(pl.Int32)
-    return pl.when(digits.is_not_null() & (negative <= 1)).then(
+    return pl.when(is_dash_zero).then(pl.lit("0")).when(digits.is_not_null() & (negative <= 1)).then(
         pl.when(negative == 1).then(pl.lit("-") + digits).otherwise(digits)
     )
 
 
-def pct_text(text: pl.Expr) -> pl.Expr:
-    """A percent with its ``%`` sign dropped (``6.5 %`` -> ``6.5``); anything else as it is, for validation.
+def pct_text(text: pl.Expr, decimal_separator: str = ".") -> pl.Expr:
+    """A percent with its ``%`` sign dropped (``6.5 %`` -> ``6.5``; ``6,5%`` -> ``6.5`` where the export writes a
+    decimal comma); anything else as it is, for validation.
 
     >>> pl.DataFrame({"t": ["6%", "6.5 %", "7", "x%"]}).select(pct_text(pl.col("t"))).to_series().to_list()
     ['6', '6.5', '7', 'x']
+    >>> pl.DataFrame({"t": ["6,5%"]}).select(pct_text(pl.col("t"), ",")).item()
+    '6.5'
     """
-    return text.str.strip_chars().str.strip_suffix("%").str.strip_chars()
+    bare = text.str.strip_chars().str.strip_suffix("%").str.strip_chars()
+    return bare if decimal_separator == "." else bare.str.replace(decimal_separator, ".", literal=True)
 
 
 def export_header_error(names: list[str], profile: ImportProfile, profile_name: str) -> FileError | None:
     """Why an export's header does not fit its profile: a repeated column, a column the profile neither maps nor
     ignores, or a mapped column the export lacks (named with the field it was to fill)."""
     seen: set[str] = set()
+    def column(name: str) -> str | None:  # a header that looks like data (an SSN: no header row) is never kept
+        return name if _SHOWABLE_NAME_RE.match(name) else None
+
     for name in names:
         if name in seen:
-            return FileError(FileReject.DUPLICATE_COLUMN, f"{_shown(name)} appears more than once", name)
+            return FileError(FileReject.DUPLICATE_COLUMN, f"{_shown(name)} appears more than once", column(name))
         seen.add(name)
     for name in names:
         if name not in profile.columns and name not in profile.ignored:
@@ -143,7 +163,7 @@ def export_header_error(names: list[str], profile: ImportProfile, profile_name: 
                 FileReject.UNKNOWN_COLUMN,
                 f"{_shown(name)} is neither mapped nor ignored by import profile '{profile_name}' (add it to its "
                 "columns or to ignored)",
-                name,
+                column(name),
             )
     for header, field_name in profile.columns.items():
         if header not in seen:
@@ -173,8 +193,8 @@ def _conversion(f: Field, profile: ImportProfile, as_of: date) -> tuple[pl.Expr,
         converted = money_text(col, m)
         return (converted, converted.is_null() & col.is_not_null(),
                 f"an amount such as {example} (at most 2 decimals; -12.50 or (12.50) if negative)")
-    if f.kind == "pct":
-        return pct_text(col), None, ""  # what is left after the % sign, validation judges as any percent
+    if f.kind == "pct":  # what is left after the % sign, validation judges as any percent
+        return pct_text(col, profile.money.decimal_separator), None, ""
     return None
 
 
@@ -192,6 +212,8 @@ def read_export(data: bytes, spec: FileSpec, profile: ImportProfile, profile_nam
         *[pl.col(header).alias(name) for header, name in profile.columns.items()],
         *[pl.lit(value, pl.Utf8).alias(name) for name, value in profile.constants.items()],
     )
+    # Rejections show the export's own text (mapped); validation reads the profile's values for its codes.
+    given = mapped
     mapped = mapped.with_columns(pl.col(name).replace(table) for name, table in profile.values.items())
     converted, failed = [], []
     for name in profile.columns.values():
@@ -205,15 +227,15 @@ def read_export(data: bytes, spec: FileSpec, profile: ImportProfile, profile_nam
     text = mapped.with_columns(converted)
     headers = {name: profile.header_for(name) for name in mapped.columns if name != LINE}
     if not failed:
-        return ReadResult(text, read.rows_read, read.blank_lines, malformed=read.malformed, shown=mapped,
+        return ReadResult(text, read.rows_read, read.blank_lines, malformed=read.malformed, shown=given,
                           headers=headers)
     employee = pl.col("employee_id") if "employee_id" in mapped.columns else pl.lit(None, pl.Utf8)
     rejections = pl.concat([
-        mapped.filter(bad).select(
+        mapped.filter(bad).join(given.select(LINE, pl.col(name).alias("_given")), on=LINE).select(
             LINE,
             employee.alias("employee_id"),
-            pl.lit(headers[name]).alias("column_name"),
-            mask_personal(pl.col(name), fields[name]).alias("value"),
+            pl.lit(name).alias("column_name"),  # a field, like every rejection: ReadResult.as_exported names its header
+            mask_personal(pl.col("_given"), fields[name]).alias("value"),
             pl.lit(RowReject.BAD_FORMAT.value).alias("reason_code"),
             pl.lit(f"not {expected} (import profile '{profile_name}')").alias("reason"),
         ).cast(REJECTION_SCHEMA)
@@ -223,4 +245,4 @@ def read_export(data: bytes, spec: FileSpec, profile: ImportProfile, profile_nam
     keep = ~pl.col(LINE).is_in(bad_lines.implode())
     malformed = pl.concat([read.malformed, rejections]).sort(LINE, "column_name", nulls_last=True)
     return ReadResult(text.filter(keep), read.rows_read, read.blank_lines, malformed=malformed,
-                      shown=mapped.filter(keep), headers=headers)
+                      shown=given.filter(keep), headers=headers)

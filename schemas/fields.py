@@ -66,9 +66,10 @@ class Field:
     is_personal: bool = False
     choices: tuple[str, ...] = ()
     default: int | bool | None = None
-    #: For a ``date`` read through an import profile with a two-digit-year format: ``"past"`` takes the century
-    #: that puts the date on or before the run's as-of date (a birth or hire date is never in the future),
-    #: ``"nearest"`` the century that puts it nearest the as-of date (a pay date may be a little ahead).
+    #: For a ``date`` read through an import profile with a two-digit-year format, the century it takes:
+    #: ``"past"`` puts it on or before the run's as-of date (a birth date is never in the future);
+    #: ``"year_ahead"`` no more than a year after it (a hire, termination or rehire on a file sent ahead, yet a
+    #: retiree's 1975 termination stays in 1975); ``"nearest"`` nearest it (a pay date).
     two_digit_year: str = "past"
     #: For a required field: another field that may stand in for it, in the header and in each row (a payroll
     #: row gives its pre-tax deferral as a percent or as a withheld amount).
@@ -87,9 +88,9 @@ class Field:
 PAYROLL_FIELDS: tuple[Field, ...] = (
     Field("employee_id", "text", True, "The employer's id for the person, stable across files."),
     Field("date_of_birth", "date", True, "Date of birth; decides catch-up eligibility."),
-    Field("hire_date", "date", True, "Date of (first) hire."),
+    Field("hire_date", "date", True, "Date of (first) hire.", two_digit_year="year_ahead"),
     Field("rehire_date", "date", False, "Date of the latest rehire, when the person left and came back; it ends "
-          "an earlier termination (hire_date stays the first hire).", two_digit_year="nearest"),
+          "an earlier termination (hire_date stays the first hire).", two_digit_year="year_ahead"),
     Field("pay_date", "date", True, "Check date; its calendar year decides every annual limit.",
           two_digit_year="nearest"),
     Field("gross_pay", "money", True, "Gross pay for the period, dollars."),
@@ -112,7 +113,7 @@ PAYROLL_FIELDS: tuple[Field, ...] = (
         default_from="gross_pay",
     ),
     Field("termination_date", "date", False, "Date employment ended (may be after the run's as-of date, on a file "
-          "sent ahead).", two_digit_year="nearest"),
+          "sent ahead).", two_digit_year="year_ahead"),
     Field("termination_reason", "enum", False, "Why employment ended.", choices=TERMINATION_REASONS),
     Field("hours_worked", "hours", False, "Hours worked in the period."),
     Field("loan_repayment", "money", False, "Plan-loan repayment withheld this period, dollars (default 0).",
@@ -137,11 +138,11 @@ CENSUS_FIELDS: tuple[Field, ...] = (
     Field("employee_id", "text", True, "The employer's id for the person, as in payroll files."),
     Field("date_of_birth", "date", True, "Date of birth; decides catch-up, normal retirement age and RMDs."),
     Field("hire_date", "date", True, "Date of hire (the latest, unless rehire_date gives it); elapsed-time vesting "
-          "service counts from it."),
+          "service counts from it.", two_digit_year="year_ahead"),
     Field("rehire_date", "date", False, "Date of the latest rehire; hire_date is then the first hire, and the "
-          "rehire ends an earlier termination.", two_digit_year="nearest"),
+          "rehire ends an earlier termination.", two_digit_year="year_ahead"),
     Field("termination_date", "date", False, "Date employment ended; empty means employed (a rehire withdraws it).",
-          two_digit_year="nearest"),
+          two_digit_year="year_ahead"),
     Field("termination_reason", "enum", False, "Why employment ended.", choices=TERMINATION_REASONS),
     Field("ownership_pct", "pct", False, "Percent of the employer the person owns."),
     Field("ssn", "ssn", False, "Social Security number; only its last four digits are kept.", is_personal=True),

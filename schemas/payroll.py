@@ -150,12 +150,12 @@ def text_schema(columns: Iterable[str], fields: tuple[Field, ...] = PAYROLL_FIEL
     present = set(columns)
     checks = []
     for f in fields:
-        if f.alternative is not None and f.alternative in present:
-            either = pl.col(f.alternative).is_not_null()
+        # With both columns, a row must say which form it gives; with only the alternative (a withheld amount), an
+        # empty cell means nothing was withheld (see pipelines.ingest.to_typed).
+        if f.alternative is not None and f.name in present and f.alternative in present:
             checks.append(expr_check(
-                either | pl.col(f.name).is_not_null() if f.name in present else either,
-                error_tag(RowReject.MISSING_VALUE, f.name if f.name in present else f.alternative,
-                          f"required value is missing: give {f.name} or {f.alternative}"),
+                pl.col(f.alternative).is_not_null() | pl.col(f.name).is_not_null(),
+                error_tag(RowReject.MISSING_VALUE, f.name, f"required value is missing: give {f.name} or {f.alternative}"),
             ))
     for pct, amount in DEFERRAL_FORMS:
         if pct in present and amount in present and pct in {f.name for f in fields}:

@@ -23,6 +23,7 @@ Examples
 from __future__ import annotations
 
 import tomllib
+import unicodedata
 from pathlib import Path
 from typing import Literal
 
@@ -30,11 +31,14 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 import polars as pl
 
+from schemas.fields import DEFERRAL_FORMS
 from schemas.kinds import FILE_KINDS
 from schemas.payroll import value_checks
 from schemas.plan import PlanConfigError, describe_error
 
 KINDS = {spec.kind: spec for spec in FILE_KINDS}
+#: The column planadmin numbers a file's lines in (pipelines.ingest.LINE); an export column may not take its name.
+LINE_COLUMN = "line_number"
 #: The strptime directives a profile's date formats may use (what :func:`pipelines.profiles.format_pattern` reads).
 DATE_DIRECTIVES = ("Y", "y", "m", "d", "b", "B", "%")
 PROFILES_DIR = "profiles"
@@ -50,8 +54,9 @@ class DatesConfig(_Strict):
     #: Texts that mean "no date" besides an empty cell (``0``, ``00/00/0000``).
     no_date: tuple[str, ...] = Field(default=(), strict=False)
     #: Per date field, the two-digit-year rule when it differs from the field dictionary's: ``past`` (on or
-    #: before the run's as-of date) or ``nearest`` (the century nearest it).
-    two_digit_year: dict[str, Literal["past", "nearest"]] = Field(default_factory=dict, strict=False)
+    #: before the run's as-of date), ``year_ahead`` (at most a year after it) or ``nearest`` (the century nearest
+    #: it); see :attr:`schemas.fields.Field.two_digit_year`.
+    two_digit_year: dict[str, Literal["past", "year_ahead", "nearest"]] = Field(default_factory=dict, strict=False)
 
     @field_validator("formats")
     @classmethod
@@ -93,9 +98,24 @@ class ImportProfile(_Strict):
     dates: DatesConfig = DatesConfig()
     money: MoneyConfig = MoneyConfig()
 
+    @field_validator("columns", "ignored", mode="before")
+    @classmethod
+    def _as_headers_are_read(cls, value: object) -> object:
+        """Export headers are read stripped and NFC-normalised: so are the profile's, or a key could never match."""
+        def norm(header: object) -> object:
+            return unicodedata.normalize("NFC", header.strip()) if isinstance(header, str) else header
+
+        if isinstance(value, dict):
+            return {norm(k): v for k, v in value.items()}
+        if isinstance(value, (list, tuple)):
+            return [norm(v) for v in value]
+        return value
+
     @model_validator(mode="after")
     def _fits_kind(self) -> ImportProfile:
         fields = KINDS[self.kind].by_name
+        if LINE_COLUMN in self.columns or LINE_COLUMN in self.ignored:
+            raise ValueError(f"an export column named {LINE_COLUMN} cannot be read: planadmin numbers the lines itself")
         for header, name in self.columns.items():
             if name not in fields:
                 raise ValueError(f"columns.{header!r}: {name!r} is not a {self.kind} field "
@@ -112,6 +132,10 @@ class ImportProfile(_Strict):
         twice = sorted({name for name in filled if filled.count(name) > 1})
         if twice:
             raise ValueError(f"{', '.join(twice)} filled more than once (by columns or constants)")
+        for pct, amount in DEFERRAL_FORMS:
+            if pct in fields and (pct in self.constants or amount in self.constants) and {pct, amount} <= set(filled):
+                raise ValueError(f"{pct} and {amount} are both filled, one by a constant: every row would give both "
+                                 "forms (percent_and_amount)")
         overlap = sorted(set(self.columns) & set(self.ignored))
         if overlap:
             raise ValueError(f"ignored: {', '.join(overlap)} also mapped in columns")

@@ -51,6 +51,7 @@ TABLES = {
     "plans": "plan_id",
     "match_windows": "plan_id, employee_id",
     "projections": "plan_id, employee_id",
+    "match_variances": "plan_id, employee_id, pay_date",
 }
 
 

@@ -126,6 +126,13 @@ def test_percent_with_or_without_sign():
      '[constants]\nprior_vesting_years = "3.5"', "constants.prior_vesting_years: '3.5' is not a whole number"),
     ('kind = "census"\n[columns]\n"Id" = "employee_id"\n"DOB" = "date_of_birth"\n"H" = "hire_date"\n'
      '[values.city]\n"NY" = "New York"', "values.city: not a field the profile maps from a column"),
+    # planadmin numbers the lines itself: an export column of that name could never be read.
+    ('kind = "census"\nignored = ["line_number"]\n[columns]\n"Id" = "employee_id"\n"DOB" = "date_of_birth"\n'
+     '"H" = "hire_date"', "an export column named line_number cannot be read"),
+    # A constant 0% Roth beside a Roth-amount column: every row with an amount would give both forms.
+    ('kind = "payroll"\n[columns]\n"Id" = "employee_id"\n"DOB" = "date_of_birth"\n"H" = "hire_date"\n'
+     '"P" = "pay_date"\n"G" = "gross_pay"\n"D" = "pretax_deferral_amount"\n"R" = "roth_deferral_amount"\n'
+     '[constants]\nroth_deferral_pct = "0"', "roth_deferral_pct and roth_deferral_amount are both filled"),
 ])
 def test_a_profile_is_strict_and_names_the_file_and_key(text, message):
     with pytest.raises(PlanConfigError, match="acme-x.toml") as caught:
@@ -311,17 +318,56 @@ def test_profile_check_prints_the_mapping_a_masked_sample_and_every_rejection(pl
 
 
 def test_each_date_field_takes_its_own_two_digit_year_rule():
-    # As of 2026-01-15, '1/16/26' is the next day. A birth date is never in the future: 1926-01-16. A termination
-    # date may be (a file sent ahead): the nearest century, 2026-01-16. A profile may override a field's rule.
+    # As of 2026-01-15, '1/16/26' is the next day. A birth date is never in the future: 1926-01-16. A hire or
+    # termination date may be, on a file sent ahead, by up to a year (year_ahead): 2026-01-16; but '1/16/27' is a
+    # year and a day ahead, so 1927. A retiree's '12/31/75' termination stays 1975 (the nearest century would be
+    # 2075: 49.96 years ahead against 50.04 back). A profile may override a field's rule.
     profile = parse_profile_text(
         'kind = "census"\n[columns]\n"Id" = "employee_id"\n"DOB" = "date_of_birth"\n"Hired" = "hire_date"\n'
         '"Term" = "termination_date"\n[dates]\nformats = ["%m/%d/%y"]\n', "c.toml")
-    text = b"Id,DOB,Hired,Term\nC1,1/16/26,1/16/26,1/16/26\n"
+    text = b"Id,DOB,Hired,Term\nC1,1/16/26,1/16/26,1/16/26\nC2,1/1/50,1/15/27,12/31/75\n"
     read = read_export(text, CENSUS, profile, "c", AS_OF)
-    assert read.text.select("date_of_birth", "hire_date", "termination_date").row(0) == (
-        "1926-01-16", "1926-01-16", "2026-01-16")
+    assert read.text.select("date_of_birth", "hire_date", "termination_date").rows() == [
+        ("1926-01-16", "2026-01-16", "2026-01-16"), ("1950-01-01", "2027-01-15", "1975-12-31")]
+    assert dates(["1/16/27"], "year_ahead") == [dt.date(1927, 1, 16)]
+    assert dates(["12/31/75"], "nearest") == [dt.date(2075, 12, 31)]
     overridden = parse_profile_text(
         'kind = "census"\n[columns]\n"Id" = "employee_id"\n"DOB" = "date_of_birth"\n"Hired" = "hire_date"\n'
-        '"Term" = "termination_date"\n[dates]\nformats = ["%m/%d/%y"]\n[dates.two_digit_year]\nhire_date = "nearest"\n',
+        '"Term" = "termination_date"\n[dates]\nformats = ["%m/%d/%y"]\n[dates.two_digit_year]\nhire_date = "past"\n',
         "c.toml")
-    assert read_export(text, CENSUS, overridden, "c", AS_OF).text["hire_date"].item() == "2026-01-16"
+    assert read_export(text, CENSUS, overridden, "c", AS_OF).text["hire_date"].to_list() == ["1926-01-16", "1927-01-15"]
+
+
+def test_what_the_review_found_at_the_edges(tmp_path):
+    profile = parse_profile_text(PAYROLL_PROFILE + '[values.last_name]\n"Smyth" = "Smith"\n', "p.toml")
+    # An export with no header row, an SSN first: its first record is taken for the header. The rejection names no
+    # column, so the SSN is stored nowhere.
+    no_header = b"900-12-3456,T1,Smith\n900-12-3457,T2,Jones\n"
+    read = read_export(no_header, PAYROLL, profile, "p", AS_OF)
+    assert read.error.code.value == "unknown_column" and read.error.column is None
+    assert "900-12-3456" not in read.error.message
+    # Accounting zero ($ -) reads as 0; a European percent with a decimal comma is read with the profile's separator.
+    assert pl.DataFrame({"t": ["$ -", "-", "$-"]}).select(money_text(pl.col("t"), MoneyConfig())).to_series().to_list() \
+        == ["0", "0", "0"]
+    assert pl.DataFrame({"t": ["6,5 %"]}).select(pct_text(pl.col("t"), ",")).item() == "6.5"
+    # A header in decomposed Unicode (an accented name exported on a Mac) matches the profile's composed key.
+    accented = parse_profile_text('kind = "census"\n[columns]\n"Número" = "employee_id"\n"DOB" = "date_of_birth"\n'
+                                  '"Hired" = "hire_date"\n', "c.toml")
+    decomposed = "Nu\u0301mero,DOB,Hired\nC1,1980-01-01,2020-01-01\n".encode()
+    assert read_export(decomposed, CENSUS, accented, "c", AS_OF).text["employee_id"].to_list() == ["C1"]
+
+
+def test_a_rejection_names_each_column_once_even_when_a_header_is_another_fields_name():
+    # The export's column called "hire_date" holds the rehire date; "Orig Hire" holds the first hire. A bad value
+    # in "hire_date" must be reported under "hire_date", not translated twice into "Orig Hire". A code the profile
+    # maps ("RES" -> voluntary) is reported as the export wrote it.
+    profile = parse_profile_text(
+        'kind = "census"\n[columns]\n"Id" = "employee_id"\n"DOB" = "date_of_birth"\n"Orig Hire" = "hire_date"\n'
+        '"hire_date" = "rehire_date"\n"Why" = "termination_reason"\n[values.termination_reason]\n"RES" = "voluntary"\n'
+        '[dates]\nformats = ["%m/%d/%Y"]\n', "c.toml")
+    data = b"Id,DOB,Orig Hire,hire_date,Why\nC1,1/1/1980,3/1/2010,31/31/2020,\nC2,1/1/1980,3/1/2010,,RES\n"
+    read = read_export(data, CENSUS, profile, "c", AS_OF)
+    validated = validate_rows(read.text, CENSUS, ValidationContext((2025,), AS_OF), read.malformed, read.shown)
+    assert read.as_exported(validated.rejections).select("line_number", "column_name", "value", "reason_code").rows() == [
+        (2, "hire_date", "31/31/2020", "bad_format"),
+        (3, "Why", "RES", "termination_reason_without_date")]

@@ -5,6 +5,7 @@ promise that the new shape answers every user query as the old one did."""
 from __future__ import annotations
 
 import shutil
+import re
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -194,7 +195,7 @@ def test_a_schema_4_database_is_migrated_to_5_answers_as_before_and_takes_withhe
     with duckdb.connect(str(path), read_only=True) as con:
         columns = {t: con.sql(f"SELECT * FROM {t} LIMIT 0").columns for t in tables}
         before = snapshot(con, tables, like=columns)
-        lines = con.sql("SELECT count(*) FROM payroll_postings").fetchone()[0]
+        lines = con.sql("SELECT count(*) FROM payroll_postings").fetchall()[0][0]
     with Database(path) as db:
         assert db.frame("SELECT version FROM schema_version ORDER BY 1")["version"].to_list() == [4, 5]
         assert snapshot(db, tables, like=columns) == before  # nothing stored changed, no answer either
@@ -312,6 +313,11 @@ def test_money_sources_are_one_list_for_python_and_sql(ledger):
     assert in_sql == {s: (m.owner, m.counts_402g, m.counts_415c, m.from_payroll) for s, m in MONEY_SOURCES.items()}
     columns = ledger.frame("SELECT * FROM payroll_postings LIMIT 0").columns
     assert set(PAYROLL_SOURCES) <= set(columns)  # one amount column per source payroll posts
+    # The ledger view and the balance check list the payroll sources one branch each: every source has its branch.
+    view = (REPO / "sql/views/010_ledger.sql").read_text()
+    check = (REPO / "sql/checks/balance_by_year_matches_ledger.sql").read_text()
+    assert set(re.findall(r"SELECT \*, '(\w+)'", view)) == set(PAYROLL_SOURCES)
+    assert set(re.findall(r"year, '(\w+)'", check)) == set(PAYROLL_SOURCES)
 
 
 def test_a_loan_repayment_is_its_own_entry_type_and_no_contribution(post, ledger):

@@ -278,15 +278,20 @@ def test_each_form_rule_rejects_its_row_and_rows_are_conserved(post, ledger):
     assert run_checks(ledger) == []
 
 
-def test_a_file_with_only_the_amount_column_needs_it(post, ledger):
-    cols = ("employee_id", "date_of_birth", "hire_date", "pay_date", "gross_pay", "pretax_deferral_amount")
+def test_in_a_file_of_amounts_only_an_empty_cell_withheld_nothing(post, ledger):
+    # No percent column for pre-tax: an empty amount is $0 withheld (payroll exports leave a deduction blank), so
+    # E2's row still posts its $25.00 loan repayment. In a file with both columns a row must say which form it
+    # gives (the test above: NONE is rejected).
+    cols = ("employee_id", "date_of_birth", "hire_date", "pay_date", "gross_pay", "pretax_deferral_amount",
+            "loan_repayment")
     result = post("p.csv", make_csv([withheld(employee_id="E1", pretax_deferral_amount="50.00"),
-                                     withheld(employee_id="E2", pretax_deferral_amount="")], cols))
-    assert (result.rows_read, result.rows_posted, result.rows_rejected) == (2, 1, 1)
-    assert ledger.frame("SELECT employee_id, column_name, reason_code FROM rejections").rows() == [
-        ("E2", "pretax_deferral_amount", "missing_value")]
-    # $50 of $1,000 is 5%: match $30 + $10 = $40.
-    assert ledger_amounts(ledger) == {("2025-01-10", "match"): "40.00", ("2025-01-10", "pretax"): "50.00"}
+                                     withheld(employee_id="E2", pretax_deferral_amount="", loan_repayment="25.00")], cols))
+    assert (result.rows_read, result.rows_posted, result.rows_rejected) == (2, 2, 0)
+    # E1: $50 of $1,000 is 5%: match $30 + $10 = $40. E2: nothing deferred, no match, the loan repayment.
+    assert ledger_amounts(ledger, "E1") == {("2025-01-10", "match"): "40.00", ("2025-01-10", "pretax"): "50.00"}
+    assert ledger_amounts(ledger, "E2") == {("2025-01-10", "loan_repayment"): "25.00"}
+    assert ledger.frame("SELECT pretax_deferral_amount::VARCHAR FROM payroll_lines WHERE employee_id = 'E2'").item() == "0.00"
+    assert run_checks(ledger) == []
 
 
 def test_excess_held_for_refund_is_no_part_of_a_leavers_rollover(post, ledger):

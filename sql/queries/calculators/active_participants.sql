@@ -10,12 +10,15 @@ WITH latest AS (
 ),
 lines AS (
     SELECT p.employee_id, p.pay_date, cents(p.plan_compensation) AS period_compensation_cents,
-           -- a withheld amount counts as the percent of the period's pay it was (half-up to 0.01%, at most 100%)
+           -- a withheld amount counts as the percent of the period's pay it was: basis points, half-up in integers
+           -- (amount x 10,000 / pay), at most 100%
            coalesce(cents(p.pretax_deferral_pct),
-                    least(CAST(round(p.pretax_deferral_amount * 100 / nullif(p.plan_compensation, 0), 2) * 100 AS BIGINT), 10000),
+                    least((cents(p.pretax_deferral_amount) * 20000 + cents(p.plan_compensation))
+                          // nullif(2 * cents(p.plan_compensation), 0), 10000),
                     0) AS pretax_deferral_bp,
            coalesce(cents(p.roth_deferral_pct),
-                    least(CAST(round(p.roth_deferral_amount * 100 / nullif(p.plan_compensation, 0), 2) * 100 AS BIGINT), 10000),
+                    least((cents(p.roth_deferral_amount) * 20000 + cents(p.plan_compensation))
+                          // nullif(2 * cents(p.plan_compensation), 0), 10000),
                     0) AS roth_deferral_bp
     FROM payroll_postings p JOIN latest USING (pay_date)
     WHERE p.plan_id = $plan_id
