@@ -24,6 +24,8 @@ setup: $(VENV)/.synced  ## create .venv with the planadmin command
 
 demo: setup  ## the shipped demo's two nights into a fresh $(DEMO_DB), its RMD letters, a report and a projection chart into $(DEMO_LETTERS)/
 	rm -rf $(DEMO_DB) $(DEMO_DB).wal $(DEMO_LETTERS)
+	$(VENV)/bin/planadmin profile check --plans fixtures/demo/PLANS --plan initech --kind payroll --as-of 2026-01-15 \
+	  --rows 2 fixtures/demo/INBOX/initech/payroll/initech_payroll_2025-08-08.csv
 	$(VENV)/bin/planadmin run --inbox fixtures/demo/INBOX --plans fixtures/demo/PLANS --db $(DEMO_DB) --as-of 2026-01-15
 	$(VENV)/bin/planadmin run --inbox fixtures/demo/INBOX-2026-01-31 --plans fixtures/demo/PLANS --db $(DEMO_DB) --as-of 2026-01-31
 	for plan in acme globex; do for year in 2025 2026; do \
