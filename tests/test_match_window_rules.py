@@ -362,10 +362,12 @@ def plans(draw) -> PlanConfig:
 def people(draw, employee_id: str) -> dict:
     def cents(small: int, large: int) -> int:
         return draw(st.one_of(st.integers(0, small), st.integers(0, large)))
+    pretax_bp = draw(st.one_of(st.integers(0, 1_200), st.integers(0, 10_000)))
     return {"employee_id": employee_id, "plan_year": 2025,
             "period_compensation_cents": cents(300, 2_000_000),
-            "pretax_deferral_bp": draw(st.one_of(st.integers(0, 1_200), st.integers(0, 10_000))),
-            "roth_deferral_bp": draw(st.one_of(st.just(0), st.integers(0, 1_000))),
+            "pretax_deferral_bp": pretax_bp,
+            # validation rejects pre-tax + Roth above 100% (pct_sum_over_100): no participant has such a rate
+            "roth_deferral_bp": draw(st.one_of(st.just(0), st.integers(0, min(1_000, 10_000 - pretax_bp)))),
             "remaining_periods": draw(st.integers(0, 27)),
             "regular_room_left_cents": cents(5_000, 2_400_000),
             "catch_up_room_left_cents": draw(st.one_of(st.just(0), st.integers(0, 1_100_000))),
