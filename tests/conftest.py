@@ -147,6 +147,24 @@ def biweekly(start: str, count: int) -> list[str]:
 
 
 @pytest.fixture(scope="session")
+def demo_db(tmp_path_factory, prefect_harness) -> Path:  # noqa: ARG001 - the harness runs the flows
+    """`make demo`'s database, built once a session (tests that change it work on a copy): the first night as of
+    2026-01-15, the second as of 2026-01-31; each night's printed summary beside it as ``summary-<as-of>.txt``."""
+    from typer.testing import CliRunner
+
+    from pipelines.cli import app
+
+    demo = Path(__file__).resolve().parent.parent / "fixtures" / "demo"
+    db = tmp_path_factory.mktemp("demo") / "demo.duckdb"
+    for inbox, as_of in ((demo / "INBOX", "2026-01-15"), (demo / "INBOX-2026-01-31", "2026-01-31")):
+        result = CliRunner().invoke(app, ["run", "--inbox", str(inbox), "--plans", str(demo / "PLANS"), "--db", str(db),
+                                          "--as-of", as_of])
+        assert result.exit_code == 0, result.output
+        db.with_name(f"summary-{as_of}.txt").write_text(result.output)
+    return db
+
+
+@pytest.fixture(scope="session")
 def prefect_harness():
     """One temporary Prefect API for the whole session (starting one costs 5-15 s)."""
     import logging

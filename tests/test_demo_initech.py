@@ -21,7 +21,6 @@ from pathlib import Path
 import pytest
 
 from pipelines.store import Database
-from test_reports import demo_db  # noqa: F401 - the demo's two nights in a temporary database, once per module
 
 REPO = Path(__file__).resolve().parent.parent
 INBOX = REPO / "fixtures/demo/INBOX/initech"
@@ -247,7 +246,7 @@ def query(db: Path, sql: str) -> list[tuple]:
         return database.frame(sql).rows()
 
 
-def test_every_line_posts_what_the_rules_give(demo_db, expected):  # noqa: F811 - the imported fixture
+def test_every_line_posts_what_the_rules_give(demo_db, expected):
     sources = ("pretax", "roth", "pretax_catchup", "roth_catchup", "match", "excess_deferral", "loan_repayment")
     got = {
         (file_name.rsplit("/", 1)[1], line): dict(zip(("employee_id", "pay_date", "counted", *sources), rest))
@@ -261,7 +260,7 @@ def test_every_line_posts_what_the_rules_give(demo_db, expected):  # noqa: F811 
         assert got[key] == {k: want[k] for k in got[key]}, key
 
 
-def test_excess_deferrals_are_held_and_noticed(demo_db):  # noqa: F811
+def test_excess_deferrals_are_held_and_noticed(demo_db):
     ledger = query(demo_db, "SELECT employee_id, sum(amount) FROM ledger WHERE plan_id = 'initech' "
                             "AND source = 'excess_deferral' GROUP BY ALL ORDER BY 1")
     assert dict(ledger) == EXPECTED_EXCESS
@@ -274,7 +273,7 @@ def test_excess_deferrals_are_held_and_noticed(demo_db):  # noqa: F811
     assert [n for _, _, n in notices] == [next(r["line"] for r in lines if r["Emp No"] == e) for e in EXPECTED_EXCESS]
 
 
-def test_match_variances_are_the_employers_mistakes(demo_db, expected):  # noqa: F811
+def test_match_variances_are_the_employers_mistakes(demo_db, expected):
     found = query(demo_db, """
         SELECT v.employee_id, v.pay_date, v.remitted_match, v.computed_match, v.difference, b.file_name,
                v.line_number
@@ -286,7 +285,7 @@ def test_match_variances_are_the_employers_mistakes(demo_db, expected):  # noqa:
     assert query(demo_db, "SELECT count(*) FROM match_variances WHERE plan_id <> 'initech'") == [(0,)]
 
 
-def test_rejections_name_the_exports_own_headers(demo_db):  # noqa: F811
+def test_rejections_name_the_exports_own_headers(demo_db):
     found = query(demo_db, "SELECT file_name, line_number, employee_id, column_name, value, reason_code "
                            "FROM rejections WHERE plan_id = 'initech' ORDER BY 1, 2")
     got = {(f.rsplit("/", 1)[1], line): (employee_id, column, reason)
@@ -298,7 +297,7 @@ def test_rejections_name_the_exports_own_headers(demo_db):  # noqa: F811
     assert values["SSN"] != "900-12-345" and "900" not in values["SSN"]  # personal: masked (at most a last four)
 
 
-def test_rows_read_are_posted_plus_rejected(demo_db):  # noqa: F811
+def test_rows_read_are_posted_plus_rejected(demo_db):
     batches = query(demo_db, "SELECT file_name, file_kind, status, rows_read, rows_posted, rows_rejected "
                              "FROM batches WHERE plan_id = 'initech' AND file_name LIKE '%.csv' ORDER BY 1")
     bad_per_file: dict[str, int] = defaultdict(int)
@@ -315,7 +314,7 @@ def test_rows_read_are_posted_plus_rejected(demo_db):  # noqa: F811
     assert sum(b[3] for b in batches if b[1] == "payroll") == 989  # 984 valid lines and 5 bad ones
 
 
-def test_the_leavers_and_the_rehire(demo_db):  # noqa: F811
+def test_the_leavers_and_the_rehire(demo_db):
     # I00028 (hired 2023-02-20, left 2025-08-15 in a short-date file: "8/15/25") has 2 years under the 3-year
     # cliff; I00001 retires at 66, past normal retirement age. I00022 left in 2023 and was rehired on 2025-06-16:
     # the rehire ends that termination, so it is not processed.

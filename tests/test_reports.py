@@ -30,19 +30,6 @@ NIGHT_2 = dt.date(2026, 1, 31)
 BAD_ID = r"^[AG]999"
 
 
-@pytest.fixture(scope="module")
-def demo_db(tmp_path_factory, prefect_harness) -> Path:  # noqa: ARG001 - the harness runs the flows
-    """`make demo`'s database: the first night as of 2026-01-15, the second as of 2026-01-31."""
-    db = tmp_path_factory.mktemp("demo") / "demo.duckdb"
-    runner = CliRunner()
-    for inbox, as_of in ((DEMO_INBOX, "2026-01-15"), (REPO / "fixtures/demo/INBOX-2026-01-31", str(NIGHT_2))):
-        result = runner.invoke(app, ["run", "--inbox", str(inbox), "--plans", str(PLANS), "--db", str(db),
-                                     "--as-of", as_of])
-        assert result.exit_code == 0, result.output
-        db.with_name(f"summary-{as_of}.txt").write_text(result.output)
-    return db
-
-
 def report(db: Path, name: str, **params) -> pl.DataFrame:  # noqa: ANN003
     with Database(db, read_only=True) as database:
         return run_report(database, name, **params)
