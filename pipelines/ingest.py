@@ -98,20 +98,34 @@ def _shown(name: str) -> str:
     return "a column name that looks like data, not shown (is the header row missing, or the separator not a comma?)"
 
 
-def _check_header(names: list[str], fields: dict[str, Field]) -> FileError | None:
+def shown_column(name: str) -> str | None:
+    """A header name fit to store as a rejection's column: None for one that looks like data (an SSN, when the
+    header row is missing)."""
+    return name if _SHOWABLE_NAME_RE.match(name) else None
+
+
+def duplicate_column(names: list[str]) -> FileError | None:
+    """The file's rejection when a header name appears twice (planadmin's own format or an export's)."""
     seen: set[str] = set()
     for name in names:
-        shown = name if _SHOWABLE_NAME_RE.match(name) else None
         if name in seen:
-            return FileError(FileReject.DUPLICATE_COLUMN, f"{_shown(name)} appears more than once", shown)
+            return FileError(FileReject.DUPLICATE_COLUMN, f"{_shown(name)} appears more than once", shown_column(name))
         seen.add(name)
+    return None
+
+
+def _check_header(names: list[str], fields: dict[str, Field]) -> FileError | None:
+    repeated = duplicate_column(names)
+    if repeated is not None:
+        return repeated
+    seen = set(names)
     for name in names:
         if name not in fields:
             return FileError(
                 FileReject.UNKNOWN_COLUMN,
                 f"unknown {_shown(name)} (a misspelled optional column would silently lose its values; "
                 f"known columns: {', '.join(fields)})",
-                name if _SHOWABLE_NAME_RE.match(name) else None,
+                shown_column(name),
             )
     for f in fields.values():
         if f.required and f.name not in seen and (f.alternative is None or f.alternative not in seen):
@@ -291,8 +305,9 @@ def read_csv_bytes(
     return ReadResult(text, rows_read - all_empty, blank_lines + all_empty, malformed=malformed)
 
 
-#: Each withheld-amount field with its percent field.
-WITHHELD_ONLY = {amount: pct for pct, amount in DEFERRAL_FORMS}
+#: Each deferral's percent field with its withheld-amount field, and the other way round.
+_AMOUNT_OF = dict(DEFERRAL_FORMS)
+_PCT_OF = {amount: pct for pct, amount in DEFERRAL_FORMS}
 
 
 def to_typed(text: pl.DataFrame, fields: tuple[Field, ...] = PAYROLL_FIELDS) -> pl.DataFrame:
@@ -316,12 +331,12 @@ def to_typed(text: pl.DataFrame, fields: tuple[Field, ...] = PAYROLL_FIELDS) -> 
             expr = col
         if f.default is not None:
             # A percent left empty beside its withheld amount is not 0%: the row gives that source as an amount.
-            amount = dict(DEFERRAL_FORMS).get(f.name)
+            amount = _AMOUNT_OF.get(f.name)
             if amount is not None and amount in text.columns:
                 expr = pl.when(pl.col(amount).is_null()).then(expr.fill_null(f.default)).otherwise(expr)
             else:
                 expr = expr.fill_null(f.default)
-        elif f.name in WITHHELD_ONLY and WITHHELD_ONLY[f.name] not in text.columns:
+        elif f.name in _PCT_OF and _PCT_OF[f.name] not in text.columns:
             # A file of withheld amounts only (no percent column for the source): an empty cell withheld nothing.
             expr = expr.fill_null(0)
         exprs.append(expr.alias(f.typed_name))

@@ -26,16 +26,13 @@ from datetime import date
 import polars as pl
 
 from pipelines.ingest import (
-    _SHOWABLE_NAME_RE, LINE, REJECTION_SCHEMA, FileError, ReadResult, _shown, mask_personal, read_csv_bytes,
+    LINE, REJECTION_SCHEMA, FileError, ReadResult, _shown, duplicate_column, mask_personal, read_csv_bytes,
+    shown_column,
 )
 from schemas.fields import Field
 from schemas.kinds import FileSpec
-from schemas.profile import DatesConfig, ImportProfile, MoneyConfig
+from schemas.profile import DATE_DIRECTIVES, DatesConfig, ImportProfile, MoneyConfig
 from schemas.reasons import FileReject, RowReject
-
-_DIRECTIVES = {"Y": r"[0-9]{4}", "y": r"[0-9]{2}", "m": r"[0-9]{1,2}", "d": r"[0-9]{1,2}", "b": r"[A-Za-z]{3}",
-               "B": r"[A-Za-z]{3,9}", "%": "%"}
-
 
 def format_pattern(fmt: str) -> str:
     """The regex a value must match to be read with strptime format ``fmt``: the digit counts chrono does not
@@ -47,9 +44,9 @@ def format_pattern(fmt: str) -> str:
     out, i = [], 0
     while i < len(fmt):
         if fmt[i] == "%" and i + 1 < len(fmt):
-            if fmt[i + 1] not in _DIRECTIVES:
+            if fmt[i + 1] not in DATE_DIRECTIVES:  # a loaded profile's formats were checked against the same list
                 raise ValueError(f"date format {fmt!r}: %{fmt[i + 1]} is not supported (use %Y %y %m %d %b %B)")
-            out.append(_DIRECTIVES[fmt[i + 1]])
+            out.append(DATE_DIRECTIVES[fmt[i + 1]])
             i += 2
         else:
             out.append(re.escape(fmt[i]))
@@ -149,24 +146,19 @@ def pct_text(text: pl.Expr, decimal_separator: str = ".") -> pl.Expr:
 def export_header_error(names: list[str], profile: ImportProfile, profile_name: str) -> FileError | None:
     """Why an export's header does not fit its profile: a repeated column, a column the profile neither maps nor
     ignores, or a mapped column the export lacks (named with the field it was to fill)."""
-    seen: set[str] = set()
-    def column(name: str) -> str | None:  # a header that looks like data (an SSN: no header row) is never kept
-        return name if _SHOWABLE_NAME_RE.match(name) else None
-
-    for name in names:
-        if name in seen:
-            return FileError(FileReject.DUPLICATE_COLUMN, f"{_shown(name)} appears more than once", column(name))
-        seen.add(name)
+    repeated = duplicate_column(names)
+    if repeated is not None:
+        return repeated
     for name in names:
         if name not in profile.columns and name not in profile.ignored:
             return FileError(
                 FileReject.UNKNOWN_COLUMN,
                 f"{_shown(name)} is neither mapped nor ignored by import profile '{profile_name}' (add it to its "
                 "columns or to ignored)",
-                column(name),
+                shown_column(name),
             )
     for header, field_name in profile.columns.items():
-        if header not in seen:
+        if header not in names:
             return FileError(
                 FileReject.MISSING_COLUMN,
                 f"column '{header}' is missing: import profile '{profile_name}' reads {field_name} from it",

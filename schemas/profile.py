@@ -39,8 +39,10 @@ from schemas.plan import PlanConfigError, describe_error
 KINDS = {spec.kind: spec for spec in FILE_KINDS}
 #: The column planadmin numbers a file's lines in (pipelines.ingest.LINE); an export column may not take its name.
 LINE_COLUMN = "line_number"
-#: The strptime directives a profile's date formats may use (what :func:`pipelines.profiles.format_pattern` reads).
-DATE_DIRECTIVES = ("Y", "y", "m", "d", "b", "B", "%")
+#: The strptime directives a profile's date formats may use, each with the text it must match: the digit counts
+#: chrono does not enforce (``%Y`` would take ``25`` as the year 25); :func:`pipelines.profiles.format_pattern`.
+DATE_DIRECTIVES = {"Y": r"[0-9]{4}", "y": r"[0-9]{2}", "m": r"[0-9]{1,2}", "d": r"[0-9]{1,2}", "b": r"[A-Za-z]{3}",
+                   "B": r"[A-Za-z]{3,9}", "%": "%"}
 PROFILES_DIR = "profiles"
 
 
