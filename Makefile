@@ -10,7 +10,7 @@ export PREFECT_SERVER_ANALYTICS_ENABLED := false
 DEMO_DB ?= planadmin.duckdb
 DEMO_LETTERS ?= demo-letters
 
-.PHONY: setup demo test soak bench bench-large bench-nights lock clean
+.PHONY: setup demo test soak bench bench-large bench-nights bench-serve lock clean
 
 $(UV):
 	$(PYTHON) -m venv .tools
@@ -51,8 +51,11 @@ bench-large: setup  ## the same at 1,000,000 employees (26M rows a year; long)
 bench-nights: setup  ## a year of nights for 50,000 employees, timed night by night
 	$(VENV)/bin/python benchmarks/bench_nightly.py --employees 50000 --nights 26
 
+bench-serve: setup  ## a scheduled night with nothing new under `planadmin serve`, on the demo's database
+	$(VENV)/bin/python benchmarks/serve_night.py --nights 5 --json benchmarks/results-serve.json
+
 lock: $(UV)  ## re-resolve uv.lock after changing pyproject.toml
 	$(UV) lock
 
 clean:
-	rm -rf $(VENV) .tools .prefect .pytest_cache .hypothesis $(DEMO_DB) $(DEMO_DB).wal
+	rm -rf $(VENV) .tools .prefect .pytest_cache .hypothesis $(DEMO_DB) $(DEMO_DB).wal reports .planadmin-staging

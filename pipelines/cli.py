@@ -1,30 +1,40 @@
 """The ``planadmin`` command.
 
-Exit codes: 0 the run completed (rejected rows are reported, not fatal); 1 a file was rejected whole, an
-invariant check failed, or the run failed; 2 a usage or configuration error, named in the message.
+Exit codes (:data:`EXIT_CODES`): 0 done (rejected rows are reported, not fatal); 1 something needs an
+administrator (a file rejected whole, a plan folder with nothing readable, a failed check, a busy database, a failed
+run); 2 a usage or configuration error, named in the message. No expected outcome prints a traceback.
 """
 
 from __future__ import annotations
 
+import contextlib
+import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
-from pipelines.store import DatabaseBusyError, SchemaVersionError
+from pipelines.store import DatabaseBusyError, NotADatabaseError, SchemaVersionError
 from pipelines.limits import LimitsTableError, load_irs_limits
 from schemas.plan import PlanConfigError
+from schemas.settings import Settings, SettingsError, load_settings
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+EXIT_CODES = (
+    "Exit codes: 0 done (rows rejected are reported, not fatal); 1 something needs an administrator: a file "
+    "rejected whole, a plan folder with nothing readable, a failed invariant check, a busy database, a failed "
+    "run; 2 a usage or configuration error, named in one line, and nothing was done."
+)
 MAX_REJECTIONS_SHOWN = 30
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, help="401(k) plan administration batch processor.")
+app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=None,
+                  help="401(k) plan administration batch processor.")
 # Summaries go to logs and pipes as often as to terminals: never wrap them narrower than 160 columns.
 out = Console(highlight=False, width=None if sys.stdout.isatty() else 160)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -42,24 +52,40 @@ def _print_report(report) -> None:  # noqa: ANN001 - RunReport, imported lazily 
     for name in ("file", "status", "read", "posted", "rejected", "amount posted", "note"):
         numeric = name in ("read", "posted", "rejected", "amount posted")
         table.add_column(name, justify="right" if numeric else "left", no_wrap=name != "note")
-    for f in report.files:
+    # Files skipped as already posted are one count below, not a row each: a re-run would list them all.
+    for f in (f for f in report.files if f.status != "skipped"):
         posted = sum(f.posted_cents.values())
         table.add_row(
-            f.file_name, f.status, str(f.rows_read), str(f.rows_posted), str(f.rows_rejected),
+            f.file_name, f.outcome, str(f.rows_read), str(f.rows_posted), str(f.rows_rejected),
             _money(posted) if f.status == "posted" else "", f.error or "",
         )
-    out.print(table)
+    if table.row_count:
+        out.print(table)
+    act_on = [f"{f.file_name}: rejected whole: {f.error}" for f in report.files if f.status == "rejected"]
+    act_on += [f"{f.file_name}: all {f.rows_read} rows rejected (see below and the rejections table)"
+               for f in report.files if f.all_rows_rejected]
+    act_on += [f"{f.file_name}: failed: {f.error}" for f in report.files if f.status == "failed"]
+    act_on += [f"{plan_id}/: nothing in this plan folder is readable (see the unrecognised entries)"
+               for plan_id in report.unreadable_plans]
+    for line in act_on:
+        err.print(f"[bold red]act on:[/] {line}")
+    for entry in report.unrecognised:
+        err.print(f"[yellow]unrecognised_file:[/] {entry.path}: {entry.reason}")
+    for path, reason in report.left_for_next_run:
+        out.print(f"Left for the next run: {path}: {reason}")
     by_source: dict[str, int] = {}
     for f in report.files:
         for source, cents in f.posted_cents.items():
             by_source[source] = by_source.get(source, 0) + cents
     if by_source:
         out.print("Posted by source: " + ", ".join(f"{s} {_money(c)}" for s, c in sorted(by_source.items())))
-    counts = {s: sum(1 for f in report.files if f.status == s) for s in ("posted", "rejected", "skipped", "failed", "not_run")}
+    counts = {s: sum(1 for f in report.files if f.outcome == s)
+              for s in ("posted", "all rows rejected", "rejected", "skipped", "failed", "not_run")}
     trouble = f", {counts['failed']} failed, {counts['not_run']} not run" if counts["failed"] + counts["not_run"] else ""
+    all_rejected = f", {counts['all rows rejected']} with all rows rejected" if counts["all rows rejected"] else ""
     notices = sum(f.notices for f in report.files)
     out.print(
-        f"Files: {counts['posted']} posted, {counts['rejected']} rejected whole, {counts['skipped']} skipped "
+        f"Files: {counts['posted']} posted{all_rejected}, {counts['rejected']} rejected whole, {counts['skipped']} skipped "
         f"(already posted){trouble}. Rows: {sum(f.rows_read for f in report.files)} read, "
         f"{sum(f.rows_posted for f in report.files)} posted, {sum(f.rows_rejected for f in report.files)} rejected "
         "(see the rejections table)." + (f" {notices} notices (see the notices table)." if notices else "")
@@ -99,16 +125,21 @@ def _print_report(report) -> None:  # noqa: ANN001 - RunReport, imported lazily 
             f"whose remitted match differs from the plan's, remitted - computed {_money(variance_cents)} "
             "(see match_variances)"
         )
-    rejected = [(f.file_name, *r) for f in report.files for r in f.rejected]
-    if rejected:
-        shown = Table(title="Rejected rows (values and personal data: see the rejections table)")
-        for name in ("file", "line", "employee", "column", "reason"):
-            shown.add_column(name, no_wrap=name != "reason")
-        for file_name, line, employee, column, reason in rejected[:MAX_REJECTIONS_SHOWN]:
-            shown.add_row(file_name, "" if line is None else str(line), employee or "", column or "", reason)
+    groups: dict[tuple[str, str, str], list[int | None]] = {}
+    for f in report.files:
+        for line, _employee, column, reason in f.rejected:
+            groups.setdefault((f.file_name, column or "", reason), []).append(line)
+    if groups:
+        shown = Table(title="Rejected rows, grouped by file, column and reason (values and personal data: see the "
+                            "rejections table)")
+        for name in ("file", "column", "reason", "rows", "first lines"):
+            shown.add_column(name, no_wrap=name != "reason", justify="right" if name == "rows" else "left")
+        for (file_name, column, reason), lines in list(groups.items())[:MAX_REJECTIONS_SHOWN]:
+            first = ", ".join("file" if n is None else str(n) for n in sorted(lines, key=lambda n: n or 0)[:5])
+            shown.add_row(file_name, column, reason, str(len(lines)), first + (", ..." if len(lines) > 5 else ""))
         out.print(shown)
-        if len(rejected) > MAX_REJECTIONS_SHOWN:
-            out.print(f"... and {len(rejected) - MAX_REJECTIONS_SHOWN} more in the rejections table.")
+        if len(groups) > MAX_REJECTIONS_SHOWN:
+            out.print(f"... and {len(groups) - MAX_REJECTIONS_SHOWN} more groups in the rejections table.")
     for failure in report.check_failures:
         err.print(f"[bold red]invariant check failed:[/] {failure.check} ({failure.rows.height} rows)")
         err.print(str(failure.rows.head(10)))
@@ -125,13 +156,14 @@ def _as_of(value: str | None) -> date:
 
 @contextmanager
 def _store_errors() -> Iterator[None]:
-    """A database another process holds exits 1; one whose schema version this planadmin cannot use exits 2."""
+    """A database another process holds exits 1; a file that is not a database, or one whose schema version
+    this planadmin cannot use, exits 2. One line each, no traceback."""
     try:
         yield
     except DatabaseBusyError as exc:
         err.print(str(exc))
         raise typer.Exit(EXIT_FAILED) from None
-    except SchemaVersionError as exc:
+    except (SchemaVersionError, NotADatabaseError) as exc:
         err.print(f"configuration error: {exc}")
         raise typer.Exit(EXIT_USAGE) from None
 
@@ -143,58 +175,324 @@ def _existing(db: Path) -> Path:
     return db
 
 
-@app.callback()
-def _root() -> None:
-    """planadmin: payroll files in, an append-only DuckDB ledger out."""
+def _version(value: bool) -> None:
+    if value:
+        from importlib.metadata import version
+
+        out.print(f"planadmin {version('planadmin')}")
+        raise typer.Exit(EXIT_OK)
 
 
-@app.command()
-def run(
-    inbox: Annotated[
-        Path, typer.Option(help="Inbox folder: INBOX/<plan_id>/{census,payroll,balances,distributions}/*.csv")
-    ] = Path("INBOX"),
-    plans: Annotated[Path, typer.Option(help="Plan files folder: PLANS/<plan_id>.toml")] = Path("PLANS"),
-    db: Annotated[Path, typer.Option(help="DuckDB database file (created if missing)")] = Path("planadmin.duckdb"),
-    as_of: Annotated[
-        str | None, typer.Option("--as-of", help="Business date of the run, YYYY-MM-DD (default: today)")
-    ] = None,
+@app.callback(epilog=EXIT_CODES)
+def _root(
+    show_version: Annotated[bool, typer.Option(
+        "--version", callback=_version, is_eager=True, help="Print planadmin's version and exit.")] = False,
 ) -> None:
-    """Run the nightly job: post every new census, payroll, balances and distributions file in the inbox, post
-    the true-ups and process the terminations due by --as-of, recompute the RMD notices, then check the ledger's
-    invariants."""
-    run_date = _as_of(as_of)
-    for label, folder in (("--inbox", inbox), ("--plans", plans)):
-        if not folder.is_dir():
-            err.print(f"{label}: {folder} is not a folder")
-            raise typer.Exit(EXIT_USAGE)
-    if db.exists() and not db.is_file():
-        err.print(f"--db: {db} is not a file")
-        raise typer.Exit(EXIT_USAGE)
+    """planadmin: employers' payroll files in, an append-only DuckDB ledger out. Run `planadmin COMMAND --help`
+    for a command's options."""
 
-    # Prefect is imported only once the arguments are known to be good: it is slow to import.
-    from pipelines.flows import discover, load_plans, nightly, one_shot
 
+def _settings(path: Path | None) -> Settings:
+    """The project settings (``--settings``, else ./planadmin.toml, else the defaults), or exit 2."""
     try:
-        load_plans(discover(inbox, plans), plans)
+        return load_settings(path)
+    except SettingsError as exc:
+        err.print(f"configuration error: {exc}")
+        raise typer.Exit(EXIT_USAGE) from None
+
+
+def _quiet_prefect(verbose: bool) -> None:
+    """Before Prefect is imported: no telemetry (Prefect's analytics heartbeat, which, with nowhere to send to,
+    trips over its own SQLite file and prints a traceback in half of all runs), and in a terminal its INFO lines
+    only with --verbose (the command prints its own summary; a served run logs everything to the Prefect UI)."""
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    os.environ.setdefault("DO_NOT_TRACK", "1")
+    if not verbose:
+        os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+        os.environ.setdefault("PREFECT_SERVER_LOGGING_LEVEL", "WARNING")
+
+
+#: Prefect's temporary server: tries and each try's start-up timeout. Under load its first start can pass the
+#: default 20 s (seen: ``run failed: RuntimeError`` with no database touched).
+SERVER_START_TIMEOUTS = (30, 60, 90)
+
+
+def _start_prefect_server() -> None:
+    """Start Prefect's temporary local server before the flow, trying again with a longer timeout when it does
+    not come up, so a slow start is not a failed night. Nothing to do when ``PREFECT_API_URL`` names a server."""
+    from prefect.server.api.server import SubprocessASGIServer
+    from prefect.settings import get_current_settings
+
+    if get_current_settings().api.url:
+        return
+    failure = ""
+    for timeout in SERVER_START_TIMEOUTS:
+        server = SubprocessASGIServer()
+        try:
+            server.start(timeout=timeout)
+            return
+        except Exception as exc:  # noqa: BLE001 - told to the user below, in one line
+            failure = str(exc).splitlines()[0][:200]
+            with contextlib.suppress(Exception):
+                server.stop()
+    err.print(f"[bold red]run failed:[/] Prefect's temporary server did not start ({len(SERVER_START_TIMEOUTS)} "
+              f"tries, up to {SERVER_START_TIMEOUTS[-1]} s each): {failure}. Nothing was read or written; set "
+              "PREFECT_API_URL to use a running Prefect server")
+    raise typer.Exit(EXIT_FAILED)
+
+
+def _progress_reporter(verbose: bool):  # noqa: ANN202 - a pipelines.progress reporter
+    from pipelines.progress import Bar, Lines, Silent
+
+    if verbose:
+        return Silent()  # Prefect's own lines say it
+    return Bar(out) if out.is_terminal else Lines(sys.stdout)
+
+
+SettingsOption = Annotated[Path | None, typer.Option(
+    "--settings", help="Project settings file (default: ./planadmin.toml when present). The other options "
+    "default to its [run], [schedule] and [inbox] values.")]
+
+
+@app.command(epilog=EXIT_CODES, short_help="Run one night now.")
+def run(
+    inbox: Annotated[str | None, typer.Option(help=(
+        "Where the files are: a folder INBOX/<plan_id>/{census,payroll,balances,distributions}/*.csv, or a URL: "
+        "sftp://user@host:port/path (key file from PLANADMIN_SFTP_KEY_FILE or [inbox] key_file), "
+        "s3://bucket/prefix (AWS credentials from the environment), file:///path. Default: INBOX."))] = None,
+    plans: Annotated[Path | None, typer.Option(help="Plan files folder, PLANS/<plan_id>.toml. Default: PLANS.")] = None,
+    db: Annotated[Path | None, typer.Option(
+        help="DuckDB database file, created when missing. Default: planadmin.duckdb.")] = None,
+    as_of: Annotated[str | None, typer.Option(
+        "--as-of", help="The run's business date, YYYY-MM-DD. Default: today.")] = None,
+    report_dir: Annotated[Path | None, typer.Option(
+        "--report-dir", help="Folder for the morning report, <as-of>.md and .json. Default: reports.")] = None,
+    wait: Annotated[int | None, typer.Option(
+        "--wait", help="Seconds to wait for a database another process holds before giving up. Default: 300.")] = None,
+    archive: Annotated[bool | None, typer.Option(
+        "--archive/--no-archive", help="For a remote inbox: move each handled file to processed/ or rejected/ "
+        "beside it. Default: [inbox] archive, else no.")] = None,
+    verbose: Annotated[bool, typer.Option("--verbose", help="Show Prefect's own log lines.")] = False,
+    settings_file: SettingsOption = None,
+) -> None:
+    """Run one night now: post every new census, payroll, balances and distributions file of the inbox, the
+    true-ups and terminations due by --as-of and the derived reports, run the invariant checks, and write the
+    morning report. Prints a line per file (a progress bar in a terminal) and a summary."""
+    settings = _settings(settings_file)
+    run_date = _as_of(as_of)
+    options = _run_options(settings, inbox, plans, db, report_dir, wait, archive)
+    _quiet_prefect(verbose)
+    # Prefect is imported only once the arguments are known to be good: it is slow to import.
+    from pipelines.flows import nightly, one_shot
+    from pipelines.progress import reporting
+
+    _start_prefect_server()
+    with _store_errors():
+        try:
+            with one_shot(), reporting(_progress_reporter(verbose)):
+                report = nightly(as_of=run_date, **options)
+        except (DatabaseBusyError, SchemaVersionError, NotADatabaseError):
+            raise
+        except Exception as exc:  # the run failed: say so plainly
+            _run_failed(exc)
+    _print_report(report)
+    if report_dir or settings.run.report_dir:
+        out.print(f"Morning report: {Path(options['report_dir']) / report.as_of.isoformat()}.md (and .json)")
+    raise typer.Exit(EXIT_OK if report.ok else EXIT_FAILED)
+
+
+def _run_failed(exc: Exception) -> NoReturn:
+    """One line for a failed run: an expected outcome (a busy database, a refused or unreachable inbox) says
+    what it was; anything else names the error, whose traceback Prefect has logged."""
+    from prefect.exceptions import FailedRun
+
+    from pipelines.inbox import InboxError
+
+    if isinstance(exc, FailedRun | InboxError):
+        err.print(f"[bold red]run failed:[/] {exc}")
+    else:
+        err.print(f"[bold red]run failed:[/] {type(exc).__name__}: {str(exc).splitlines()[0][:300] if str(exc) else ''}"
+                  " (the Prefect log has the traceback)")
+    raise typer.Exit(EXIT_FAILED) from None
+
+
+def _run_options(settings: Settings, inbox: str | None, plans: Path | None, db: Path | None,
+                 report_dir: Path | None, wait: int | None, archive: bool | None) -> dict:
+    """The nightly flow's parameters: each option, else its settings value; checked, or exit 2."""
+    from pipelines.inbox import InboxError, is_remote, masked
+
+    inbox_text = inbox if inbox is not None else settings.run.inbox
+    plans_dir = plans if plans is not None else Path(settings.run.plans)
+    db_path = db if db is not None else Path(settings.run.db)
+    try:
+        remote = is_remote(inbox_text)
+    except InboxError as exc:
+        err.print(f"--inbox: {exc}")
+        raise typer.Exit(EXIT_USAGE) from None
+    if not remote and not Path(inbox_text).is_dir():
+        err.print(f"--inbox: {inbox_text} is not a folder")
+        raise typer.Exit(EXIT_USAGE)
+    if not plans_dir.is_dir():
+        err.print(f"--plans: {plans_dir} is not a folder")
+        raise typer.Exit(EXIT_USAGE)
+    if db_path.exists() and not db_path.is_file():
+        err.print(f"--db: {db_path} is not a file")
+        raise typer.Exit(EXIT_USAGE)
+    try:
+        from schemas.plan import load_plan
+
+        for plan_file in sorted(plans_dir.glob("*.toml")):
+            load_plan(plan_file)
         load_irs_limits()
     except (PlanConfigError, LimitsTableError) as exc:
         err.print(f"configuration error: {exc}")
         raise typer.Exit(EXIT_USAGE) from None
-    with _store_errors():
-        try:
-            with one_shot():
-                report = nightly(inbox=inbox.resolve(), plans_dir=plans.resolve(), db_path=db.resolve(),
-                                 as_of=run_date)
-        except (DatabaseBusyError, SchemaVersionError):
-            raise
-        except Exception as exc:  # the run failed: say so plainly; Prefect has logged the traceback
-            err.print(f"[bold red]run failed:[/] {type(exc).__name__} (see the Prefect log for the traceback)")
-            raise typer.Exit(EXIT_FAILED) from None
-    _print_report(report)
-    raise typer.Exit(EXIT_OK if report.ok else EXIT_FAILED)
+    inbox_options = settings.inbox
+    if archive is not None:
+        inbox_options = inbox_options.model_copy(update={"archive": archive})
+    if archive and not remote:
+        err.print(f"--archive: only a remote inbox is archived; {masked(inbox_text)} is a local folder")
+        raise typer.Exit(EXIT_USAGE)
+    return {
+        "inbox": inbox_text if remote else str(Path(inbox_text).resolve()),
+        "plans_dir": plans_dir.resolve(),
+        "db_path": db_path.resolve(),
+        "report_dir": (report_dir if report_dir is not None else Path(settings.run.report_dir)).resolve(),
+        "wait_seconds": wait if wait is not None else settings.run.wait_seconds,
+        "inbox_options": inbox_options,
+    }
 
 
-@app.command("true-up")
+def _schedule(settings: Settings, cron: str | None, timezone: str | None) -> tuple[str, str]:
+    from schemas.settings import ScheduleSettings
+
+    try:
+        chosen = ScheduleSettings(cron=cron or settings.schedule.cron, timezone=timezone or settings.schedule.timezone)
+    except ValueError as exc:
+        err.print("configuration error: " + "; ".join(
+            f"--{e['loc'][0]}: {e['msg'].removeprefix('Value error, ')}" for e in exc.errors()))  # type: ignore[attr-defined]
+        raise typer.Exit(EXIT_USAGE) from None
+    return chosen.cron, chosen.timezone
+
+
+def _served_parameters(options: dict) -> dict:
+    """The run options as a deployment stores them (JSON: paths as text)."""
+    return {key: (str(value) if isinstance(value, Path) else value.model_dump() if hasattr(value, "model_dump")
+                  else value) for key, value in options.items()}
+
+
+#: Where `planadmin serve` starts its own Prefect server when PREFECT_API_URL names none.
+SERVER_PORT = 4200
+
+
+@contextmanager
+def _prefect_server(port: int) -> Iterator[str]:
+    """A real Prefect server (API, UI and the scheduler that turns a cron into runs; the temporary server a
+    one-off run uses has no scheduler) for as long as `planadmin serve` runs; yields its API URL."""
+    import subprocess
+    import time
+
+    import httpx
+
+    url = f"http://127.0.0.1:{port}/api"
+    server = subprocess.Popen([sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1", "--port",
+                               str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + SERVER_START_TIMEOUTS[-1]
+        while time.monotonic() < deadline:
+            if server.poll() is not None:
+                reason = (server.stderr.read() or b"").decode(errors="replace").strip().splitlines()[-1:] or [""]
+                err.print(f"[bold red]serve failed:[/] the Prefect server did not start: {reason[0][:300]}")
+                raise typer.Exit(EXIT_FAILED)
+            with contextlib.suppress(httpx.HTTPError):
+                if httpx.get(f"{url}/health", timeout=2).status_code == 200:
+                    break
+            time.sleep(0.5)
+        else:
+            err.print(f"[bold red]serve failed:[/] the Prefect server did not answer on port {port} within "
+                      f"{SERVER_START_TIMEOUTS[-1]} s")
+            raise typer.Exit(EXIT_FAILED)
+        yield url
+    finally:
+        server.terminate()
+        with contextlib.suppress(Exception):
+            server.wait(timeout=20)
+
+
+@app.command(epilog=EXIT_CODES, short_help="Run the night on a schedule (a Prefect deployment).")
+def serve(
+    cron: Annotated[str | None, typer.Option(help="When to run, a cron expression. Default: [schedule] cron, "
+                                             "else 0 2 * * * (02:00 every day).")] = None,
+    timezone: Annotated[str | None, typer.Option(help="The cron's time zone, which also dates each run: --as-of "
+                                                 "is the scheduled date there. Default: [schedule] timezone, "
+                                                 "else America/New_York.")] = None,
+    inbox: Annotated[str | None, typer.Option(help="As for run.")] = None,
+    plans: Annotated[Path | None, typer.Option(help="As for run.")] = None,
+    db: Annotated[Path | None, typer.Option(help="As for run.")] = None,
+    report_dir: Annotated[Path | None, typer.Option("--report-dir", help="As for run.")] = None,
+    wait: Annotated[int | None, typer.Option("--wait", help="Seconds a run waits for the database while another "
+                                             "run (or any process) holds it, then fails. As for run.")] = None,
+    archive: Annotated[bool | None, typer.Option("--archive/--no-archive", help="As for run.")] = None,
+    port: Annotated[int, typer.Option(help="Port of the Prefect server (and its UI) that serve starts when "
+                                      "PREFECT_API_URL names none.")] = SERVER_PORT,
+    settings_file: SettingsOption = None,
+) -> None:
+    """Run the night on a schedule, as the Prefect deployment nightly/planadmin-nightly, until stopped (Ctrl-C).
+    Each run, its parameters, its logs and its morning report (artifact nightly-<date>) appear in the Prefect UI;
+    two runs never overlap on one database. With PREFECT_API_URL set it uses that server; otherwise it starts
+    one on --port (UI at http://127.0.0.1:PORT)."""
+    settings = _settings(settings_file)
+    chosen_cron, chosen_timezone = _schedule(settings, cron, timezone)
+    options = _run_options(settings, inbox, plans, db, report_dir, wait, archive)
+    _quiet_prefect(verbose=True)  # a served night logs to the Prefect UI; the terminal shows the runner
+    with contextlib.ExitStack() as stack:
+        if not os.environ.get("PREFECT_API_URL"):
+            os.environ["PREFECT_API_URL"] = stack.enter_context(_prefect_server(port))
+            out.print(f"Prefect server and UI: {os.environ['PREFECT_API_URL'].removesuffix('/api')}")
+        from pipelines.flows import serve_nightly
+
+        out.print(f"Serving nightly ({chosen_cron!r}, {chosen_timezone}) on {options['db_path']}; Ctrl-C stops.")
+        serve_nightly(settings.schedule.deployment, chosen_cron, chosen_timezone, _served_parameters(options))
+
+
+@app.command(epilog=EXIT_CODES, short_help="Register the night with a Prefect work pool.")
+def deploy(
+    pool: Annotated[str, typer.Option(help="The work pool (a process pool) whose workers will run the night.")],
+    cron: Annotated[str | None, typer.Option(help="As for serve.")] = None,
+    timezone: Annotated[str | None, typer.Option(help="As for serve.")] = None,
+    inbox: Annotated[str | None, typer.Option(help="As for run.")] = None,
+    plans: Annotated[Path | None, typer.Option(help="As for run.")] = None,
+    db: Annotated[Path | None, typer.Option(help="As for run.")] = None,
+    report_dir: Annotated[Path | None, typer.Option("--report-dir", help="As for run.")] = None,
+    wait: Annotated[int | None, typer.Option("--wait", help="As for serve.")] = None,
+    archive: Annotated[bool | None, typer.Option("--archive/--no-archive", help="As for run.")] = None,
+    settings_file: SettingsOption = None,
+) -> None:
+    """Register the night as a deployment with a work pool on the Prefect server PREFECT_API_URL names, for
+    teams that run one: its workers run it from this project's folder on the schedule. Exits when registered."""
+    settings = _settings(settings_file)
+    chosen_cron, chosen_timezone = _schedule(settings, cron, timezone)
+    options = _run_options(settings, inbox, plans, db, report_dir, wait, archive)
+    if not os.environ.get("PREFECT_API_URL"):
+        err.print("configuration error: deploy registers with a Prefect server: set PREFECT_API_URL "
+                  "(planadmin serve runs one itself)")
+        raise typer.Exit(EXIT_USAGE)
+    _quiet_prefect(verbose=False)
+    from prefect.exceptions import ObjectNotFound
+
+    from pipelines.flows import deploy_nightly
+
+    try:
+        deployment_id = deploy_nightly(settings.schedule.deployment, pool, chosen_cron, chosen_timezone,
+                                       _served_parameters(options), Path(__file__).resolve().parent.parent)
+    except (ObjectNotFound, ValueError) as exc:
+        err.print(f"configuration error: --pool {pool}: {str(exc).splitlines()[0] if str(exc) else 'not found'}")
+        raise typer.Exit(EXIT_USAGE) from None
+    out.print(f"Deployed nightly/{settings.schedule.deployment} ({deployment_id}) to work pool {pool}: "
+              f"{chosen_cron!r} {chosen_timezone}. Start a worker: prefect worker start --pool {pool}")
+
+
+@app.command("true-up", short_help="Post a plan year's match true-up now.")
 def true_up_command(
     plan: Annotated[str, typer.Option("--plan", help="Plan id (PLANS/<plan>.toml)")],
     year: Annotated[int, typer.Option("--year", help="Plan year to true up")],
@@ -242,7 +540,7 @@ def true_up_command(
     raise typer.Exit(EXIT_OK if report.ok else EXIT_FAILED)
 
 
-@app.command()
+@app.command(short_help="Run the invariant checks on a database.")
 def check(
     db: Annotated[Path, typer.Option(help="DuckDB database file")] = Path("planadmin.duckdb"),
 ) -> None:
@@ -261,11 +559,12 @@ def check(
     raise typer.Exit(EXIT_FAILED if failures else EXIT_OK)
 
 
-notices_app = typer.Typer(no_args_is_help=True, help="Letters to participants, from the database (read-only).")
+notices_app = typer.Typer(no_args_is_help=True, help="Letters to participants, from the database (read-only).",
+                          short_help="Letters to participants.")
 app.add_typer(notices_app, name="notices")
 
 
-@notices_app.command("rmd")
+@notices_app.command("rmd", short_help="Write RMD letters for a plan and year.")
 def rmd_letters(
     plan: Annotated[str, typer.Option("--plan", help="Plan id (PLANS/<plan>.toml)")],
     year: Annotated[int, typer.Option("--year", help="Distribution year")],
@@ -301,11 +600,12 @@ def rmd_letters(
     raise typer.Exit(EXIT_OK)
 
 
-forfeitures_app = typer.Typer(no_args_is_help=True, help="The plan's forfeiture account.")
+forfeitures_app = typer.Typer(no_args_is_help=True, help="The plan's forfeiture account.",
+                              short_help="The plan's forfeiture account.")
 app.add_typer(forfeitures_app, name="forfeitures")
 
 
-@forfeitures_app.command("use")
+@forfeitures_app.command("use", short_help="Record a use of forfeited money.")
 def forfeiture_use(
     plan: Annotated[str, typer.Option("--plan", help="Plan id")],
     year: Annotated[int, typer.Option("--year", help="The plan year the forfeited money arose in")],
@@ -379,7 +679,7 @@ def _rate_bp(label: str, value: str) -> int:
     return int(rate * 100)
 
 
-@app.command("withdrawal-cost")
+@app.command("withdrawal-cost", short_help="What cashing out really costs a leaver.")
 def withdrawal_cost_command(
     plan: Annotated[str, typer.Option("--plan", help="Plan id")],
     employee: Annotated[str, typer.Option("--employee", help="The leaver's employee id")],
@@ -471,7 +771,7 @@ def _pct_bp(label: str, value: str, high: int = 20) -> int:
     return bp
 
 
-@app.command()
+@app.command(short_help="Project a participant's balance to retirement.")
 def project(
     plan: Annotated[str, typer.Option("--plan", help="Plan id (PLANS/<plan>.toml)")],
     employee: Annotated[str, typer.Option("--employee", help="An active participant's employee id")],
@@ -648,7 +948,7 @@ def _print_report_table(name: str, description: str, frame) -> None:  # noqa: AN
     out.print("; ".join(notes) + ".")
 
 
-@app.command()
+@app.command(short_help="Run a named report.")
 def report(
     name: Annotated[str | None, typer.Argument(help="The report's name (see --list)")] = None,
     list_reports: Annotated[bool, typer.Option("--list", help="List the reports with what each answers")] = False,
@@ -711,11 +1011,12 @@ def report(
     raise typer.Exit(EXIT_OK)
 
 
-profile_app = typer.Typer(no_args_is_help=True, help="Import profiles: how an employer's export maps onto a file kind.")
+profile_app = typer.Typer(no_args_is_help=True, short_help="Check an employer's import profile.",
+                          help="Import profiles: how an employer's export maps onto a file kind.")
 app.add_typer(profile_app, name="profile")
 
 
-@profile_app.command("check")
+@profile_app.command("check", short_help="Try an import profile on an export file.")
 def profile_check(
     file: Annotated[Path, typer.Argument(help="The export file to read")],
     plan: Annotated[str, typer.Option("--plan", help="The plan whose plan file names the profile")],
@@ -824,3 +1125,7 @@ def profile_check(
 
 def main() -> None:
     sys.exit(app())
+
+
+if __name__ == "__main__":
+    main()

@@ -45,6 +45,16 @@ class FileResult:
     rejected: Rejected = ()
     notices: int = 0
 
+    @property
+    def all_rows_rejected(self) -> bool:
+        """Posted as a batch, but every row it read was rejected: nothing of it reached the ledger."""
+        return self.status == "posted" and self.rows_read > 0 and self.rows_posted == 0
+
+    @property
+    def outcome(self) -> str:
+        """The status an administrator reads: ``status``, except ``all rows rejected`` for such a file."""
+        return "all rows rejected" if self.all_rows_rejected else self.status
+
 
 @dataclass(frozen=True)
 class FileContext:

@@ -8,18 +8,25 @@ report) as a ``derive`` task. Last it runs the invariant checks in ``sql/checks/
 per plan and status and the leavers per plan and rollover category. Logs carry counts and file names only, never personal data.
 """
 
-from __future__ import annotations
 
+import hashlib
+import os
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import polars as pl
 from prefect import flow, get_run_logger, task
+from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
+from prefect.client.schemas.objects import State
+from prefect.concurrency.sync import concurrency
+from prefect.runtime import deployment as deployment_context
+from prefect.states import Failed
 from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
 
 from pipelines.balances_batch import process_balances_file
@@ -28,13 +35,18 @@ from pipelines.distributions_batch import process_distributions_file
 from pipelines.derived import STEPS, Step
 from pipelines.derived.true_up import post_true_up
 from pipelines.file_batch import FileResult
-from pipelines.store import CheckFailure, Database, GroupAborted, calculators, payroll, rmd, rollover, runs
+from pipelines.inbox import StagedFile, StagedInbox
+from pipelines.progress import current as current_progress
+from pipelines.store import (
+    CheckFailure, Database, DatabaseBusyError, GroupAborted, calculators, payroll, rmd, rollover, runs,
+)
 from pipelines.store import plans as store_plans
-from pipelines.store.checks import run_checks
+from pipelines.store.checks import check_names, run_checks
 from pipelines.limits import load_irs_limits
 from pipelines.payroll_batch import process_payroll_file
 from schemas.kinds import FILE_KINDS
 from schemas.plan import PlanConfig, load_plan
+from schemas.settings import InboxSettings
 
 PROCESSORS = {
     "census": process_census_file, "payroll": process_payroll_file, "balances": process_balances_file,
@@ -51,6 +63,29 @@ class PlanFiles:
     files: tuple[tuple[str, Path], ...]
 
 
+@dataclass(frozen=True)
+class Unrecognised:
+    """An inbox entry no kind reads: where it is (relative to the inbox, POSIX) and why it is not read."""
+
+    plan_id: str | None  # None for an entry outside any plan folder
+    path: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class Inventory:
+    """What a look at the inbox found: the plans' files and every entry no kind reads."""
+
+    plans: list[PlanFiles]
+    unrecognised: list[Unrecognised]
+
+    @property
+    def unreadable_plans(self) -> list[str]:
+        """Plan folders holding entries but nothing a kind reads: the files are surely misplaced."""
+        readable = {p.plan_id for p in self.plans}
+        return sorted({u.plan_id for u in self.unrecognised if u.plan_id is not None} - readable)
+
+
 @dataclass
 class RunReport:
     run_id: str
@@ -65,26 +100,70 @@ class RunReport:
     window_counts: list[tuple[str, str, int]] = field(default_factory=list)
     #: (plan_id, variance lines, remitted - computed cents, excess lines, excess cents) of tonight's payroll.
     settlements: list[tuple[str, int, int, int, int]] = field(default_factory=list)
+    #: Inbox entries no kind reads (reported every run; a plan folder with nothing readable fails the run).
+    unrecognised: list[Unrecognised] = field(default_factory=list)
+    #: Plan folders holding entries but nothing a kind reads.
+    unreadable_plans: list[str] = field(default_factory=list)
+    #: (inbox-relative path, reason): remote files still being written, left for the next run.
+    left_for_next_run: list[tuple[str, str]] = field(default_factory=list)
+    #: The invariant checks run (``sql/checks/`` names); the failed ones are in ``check_failures``.
+    checks_run: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
-        return not self.check_failures and all(f.status in ("posted", "skipped") for f in self.files)
+        return (not self.check_failures and all(f.status in ("posted", "skipped") for f in self.files)
+                and not self.unreadable_plans)
+
+
+KIND_NAMES = tuple(spec.kind for spec in FILE_KINDS)
+#: Folders under a kind's folder that a remote inbox's archiving fills (see :func:`pipelines.inbox.archive`).
+ARCHIVE_FOLDERS = ("processed", "rejected")
 
 
 def discover(inbox: Path, plans_dir: Path) -> list[PlanFiles]:
     """Every plan folder in the inbox with its files (``<kind>/*.csv``, kinds in processing order, each kind's
     files sorted by name)."""
-    found = []
-    for plan_dir in sorted(p for p in inbox.iterdir() if p.is_dir()):
-        files = tuple(
-            (spec.kind, f)
-            for spec in FILE_KINDS
-            for f in sorted((plan_dir / spec.kind).glob("*"))
-            if f.is_file() and f.suffix.lower() == ".csv"
-        )
+    return take_inventory(inbox, plans_dir).plans
+
+
+def take_inventory(inbox: Path, plans_dir: Path) -> Inventory:
+    """The plans' files (``<plan>/<kind>/*.csv``), and every other entry of the inbox, each with why no kind
+    reads it: a file outside a kind's folder, a folder no kind has (``Payroll/``: kinds are lower case), a file
+    that is not ``.csv``, a folder inside a kind's folder. Hidden entries (``.name``) and a kind's ``processed/``
+    and ``rejected/`` archive folders are not reported."""
+    plans: list[PlanFiles] = []
+    unrecognised: list[Unrecognised] = []
+
+    def stray(plan_id: str | None, entry: Path, reason: str) -> None:
+        unrecognised.append(Unrecognised(plan_id, entry.relative_to(inbox).as_posix(), reason))
+
+    for plan_dir in sorted(p for p in inbox.iterdir() if not p.name.startswith(".")):
+        if not plan_dir.is_dir():
+            stray(None, plan_dir, "a file outside any plan folder (files go in <plan>/<kind>/)")
+            continue
+        files: list[tuple[str, Path]] = []
+        for entry in sorted(p for p in plan_dir.iterdir() if not p.name.startswith(".")):
+            if entry.is_dir() and entry.name in KIND_NAMES:
+                continue
+            if entry.is_dir():
+                close = [k for k in KIND_NAMES if k == entry.name.lower()]
+                hint = f" (did you mean {close[0]}/? kinds are lower case)" if close else ""
+                stray(plan_dir.name, entry, f"a folder no kind reads{hint}; kinds: {', '.join(KIND_NAMES)}")
+            else:
+                stray(plan_dir.name, entry, "a file directly in the plan folder: put it in <kind>/")
+        for spec in FILE_KINDS:
+            for f in sorted((plan_dir / spec.kind).glob("*")):
+                if f.name.startswith(".") or (f.is_dir() and f.name in ARCHIVE_FOLDERS):
+                    continue
+                if f.is_file() and f.suffix.lower() == ".csv":
+                    files.append((spec.kind, f))
+                elif f.is_dir():
+                    stray(plan_dir.name, f, f"a folder inside {spec.kind}/: files are read from {spec.kind}/ itself")
+                else:
+                    stray(plan_dir.name, f, "not a .csv file")
         if files:
-            found.append(PlanFiles(plan_dir.name, plans_dir / f"{plan_dir.name}.toml", files))
-    return found
+            plans.append(PlanFiles(plan_dir.name, plans_dir / f"{plan_dir.name}.toml", tuple(files)))
+    return Inventory(plans, unrecognised)
 
 
 def load_plans(found: list[PlanFiles], plans_dir: Path) -> dict[str, PlanConfig | None]:
@@ -109,15 +188,10 @@ def post_file(
         limits=limits,
         as_of=as_of,
     )
-    get_run_logger().info(
-        "%s: %s (read %d, posted %d, rejected %d)%s",
-        result.file_name,
-        result.status,
-        result.rows_read,
-        result.rows_posted,
-        result.rows_rejected,
-        f": {result.error}" if result.error else "",
-    )
+    line = (f"{result.file_name}: {result.outcome} (read {result.rows_read}, posted {result.rows_posted}, "
+            f"rejected {result.rows_rejected})" + (f": {result.error}" if result.error else ""))
+    get_run_logger().info(line)
+    current_progress().advance(line)
     return result
 
 
@@ -192,21 +266,123 @@ def true_up(plan_file: Path, plan_year: int, db_path: Path, as_of: date) -> RunR
     return report
 
 
+def _retry_transient(task: object, task_run: object, state: State) -> bool:
+    """Retry a remote inbox's I/O only when what failed may work the next time (a dropped connection, a
+    timeout); a refused login or a missing folder fails at once."""
+    from pipelines.inbox import is_transient
+
+    try:
+        state.result()
+    except BaseException as exc:  # noqa: BLE001 - the failure being classified
+        return is_transient(exc)
+    return False
+
+
+@task(name="stage-inbox", cache_policy=NO_CACHE, retries=3, retry_delay_seconds=[2, 8, 30],
+      retry_condition_fn=_retry_transient)
+def stage_inbox(inbox: str, options: InboxSettings) -> StagedInbox:
+    """Copy a remote inbox's finished files to the local staging folder (with their sha256)."""
+    from pipelines.inbox import masked, stage
+
+    key_file = os.environ.get("PLANADMIN_SFTP_KEY_FILE") or options.key_file
+    staged = stage(inbox, Path(options.staging_dir).resolve(), quiet_seconds=options.quiet_seconds,
+                   look_interval_seconds=options.look_interval_seconds,
+                   key_file=Path(key_file).expanduser() if key_file else None)
+    get_run_logger().info("%s: %d files staged, %d left for the next run", masked(inbox), len(staged.files),
+                          len(staged.left_for_next_run))
+    return staged
+
+
+@task(name="archive-file", task_run_name="archive/{result.file_name}", cache_policy=NO_CACHE, retries=3,
+      retry_delay_seconds=[2, 8, 30], retry_condition_fn=_retry_transient)
+def archive_file(inbox: str, staged: StagedFile, result: FileResult, options: InboxSettings) -> str:
+    from pipelines.inbox import archive
+
+    key_file = os.environ.get("PLANADMIN_SFTP_KEY_FILE") or options.key_file
+    outcome = "rejected" if result.status == "rejected" else "processed"
+    moved = archive(inbox, staged, outcome, result.batch_id or "none",
+                    key_file=Path(key_file).expanduser() if key_file else None)
+    get_run_logger().info("%s: moved to %s", result.file_name, outcome)
+    return moved
+
+
+def business_date(scheduled: datetime, timezone: str) -> date:
+    """A night's business date: the scheduled start's date in the plan administrator's time zone. A 02:00 New
+    York run is that date's night though it is 07:00 UTC; a 23:00 run on the 15th is the 15th's, though UTC
+    says the 16th.
+
+    >>> from datetime import timezone as tz
+    >>> business_date(datetime(2026, 1, 16, 7, 0, tzinfo=tz.utc), "America/New_York")
+    datetime.date(2026, 1, 16)
+    >>> business_date(datetime(2026, 1, 16, 4, 0, tzinfo=tz.utc), "America/New_York")  # 23:00 on the 15th there
+    datetime.date(2026, 1, 15)
+    """
+    return scheduled.astimezone(ZoneInfo(timezone)).date()
+
+
+def scheduled_as_of(timezone: str) -> date:
+    """The business date of this flow run's scheduled start (now, for a run nobody scheduled)."""
+    from prefect.runtime import flow_run
+
+    return business_date(flow_run.get_scheduled_start_time(), timezone)
+
+
+def database_lock_name(db_path: Path) -> str:
+    """The Prefect global concurrency limit (of one) that keeps two served runs off one database file."""
+    return "planadmin-db-" + hashlib.sha256(str(Path(db_path).resolve()).encode()).hexdigest()[:12]
+
+
 @flow(name="nightly")
-def nightly(inbox: Path, plans_dir: Path, db_path: Path, as_of: date) -> RunReport:
+def nightly(
+    inbox: str, plans_dir: Path, db_path: Path, as_of: date | None = None, timezone: str = "America/New_York",
+    report_dir: Path | None = None, wait_seconds: float = 0, inbox_options: InboxSettings = InboxSettings(),
+) -> RunReport | State:
+    """One night: fetch the inbox (when remote), post every plan's files and derived steps, run the checks,
+    write the morning report. A database another run holds is waited for ``wait_seconds``, then the run fails
+    (state message, no traceback)."""
+    run_date = as_of or scheduled_as_of(timezone)
+    deployed = deployment_context.get_id() is not None
+    guard = (concurrency(database_lock_name(db_path), occupy=1, timeout_seconds=wait_seconds, strict=False)
+             if deployed else nullcontext())
+    try:
+        with guard:
+            return _night(inbox, plans_dir, db_path, run_date, report_dir, wait_seconds, inbox_options)
+    except DatabaseBusyError as exc:
+        return Failed(message=str(exc))
+    except TimeoutError:
+        return Failed(message=f"database {db_path} is in use by another planadmin run: waited {wait_seconds:g} s")
+
+
+def _night(
+    inbox: str, plans_dir: Path, db_path: Path, as_of: date, report_dir: Path | None, wait_seconds: float,
+    inbox_options: InboxSettings,
+) -> RunReport:
+    from pipelines.inbox import is_remote
+
     logger = get_run_logger()
-    found = discover(inbox, plans_dir)
+    staged = stage_inbox(inbox, inbox_options) if is_remote(inbox) else None
+    local_inbox = staged.local_root if staged else Path(inbox)
+    inventory = take_inventory(local_inbox, plans_dir)
+    found = inventory.plans
     plans = load_plans(found, plans_dir)
     limits = load_irs_limits()
-    report = RunReport(run_id=uuid.uuid4().hex, as_of=as_of)
-    with Database(db_path) as db:
+    report = RunReport(run_id=uuid.uuid4().hex, as_of=as_of, unrecognised=inventory.unrecognised,
+                       unreadable_plans=inventory.unreadable_plans,
+                       left_for_next_run=list(staged.left_for_next_run) if staged else [])
+    for entry in inventory.unrecognised:
+        logger.warning("%s: not read (unrecognised_file): %s", entry.path, entry.reason)
+    for path, reason in report.left_for_next_run:
+        logger.info("%s: left for the next run: %s", path, reason)
+    with Database(db_path, wait_seconds=wait_seconds) as db:
         runs.start_run(db, report.run_id, as_of)
         try:
             configs = [c for c in plans.values() if c is not None]
             with db.transaction():  # SQL sees the rules this run uses (reports read vesting from here)
                 store_plans.replace_plans(db, store_plans.plan_rows(
                     configs, {c.plan_id: plans_dir / f"{c.plan_id}.toml" for c in configs}, as_of, report.run_id))
+                runs.record_unrecognised(db, report.run_id, inventory.unrecognised)
             files_by_plan = {p.plan_id: p for p in found}
+            progress = current_progress()
             for plan_id in sorted(plans.keys() | files_by_plan.keys()):
                 # Per plan, its files post one after another in one transaction, since each file's
                 # year-to-date state starts where the previous one ended. The derived steps follow, for every
@@ -214,24 +390,50 @@ def nightly(inbox: Path, plans_dir: Path, db_path: Path, as_of: date) -> RunRepo
                 # year's totals and balances would miss that file's amounts.
                 plan = plans.get(plan_id)
                 results = []
+                progress.begin(plan_id, len(files_by_plan[plan_id].files) if plan_id in files_by_plan else 0)
                 if plan_id in files_by_plan:
-                    results = post_plan_files(db, files_by_plan[plan_id], plan, inbox, report.run_id, limits, as_of)
+                    results = post_plan_files(db, files_by_plan[plan_id], plan, local_inbox, report.run_id, limits,
+                                              as_of)
                 report.files.extend(results)
                 if plan is not None and all(r.status in ("posted", "skipped", "rejected") for r in results):
                     for name, step in STEPS:
                         report.files.extend(derive(db, name, step, plan, as_of, report.run_id, limits))
+                progress.end()
+            progress.begin("checks", 1)
             report.check_failures = run_checks(db, report.run_id)
+            report.checks_run = check_names()
+            progress.advance(f"{len(report.checks_run) - len(report.check_failures)} of {len(report.checks_run)} pass")
+            progress.end()
             report.rmd_counts = list(rmd.status_counts(db, as_of.year - 1, as_of.year).iter_rows())
             report.rollover_counts = list(rollover.category_counts(db).iter_rows())
             report.window_counts = list(calculators.status_counts(db).iter_rows())
             report.settlements = list(payroll.run_variances_and_excess(db, report.run_id).iter_rows())
+            publish_report(db, report, report_dir)
         except BaseException:
             runs.finish_run(db, report.run_id, "failed")
             raise
         runs.finish_run(db, report.run_id, "completed" if not report.check_failures else "failed")
     for failure in report.check_failures:
         logger.error("invariant check %s failed for %d rows", failure.check, failure.rows.height)
+    if staged is not None and inbox_options.archive:
+        by_name = {f.relative_path: f for f in staged.files}
+        for result in report.files:
+            if result.status in ("posted", "skipped", "rejected") and result.file_name in by_name:
+                archive_file(inbox, by_name[result.file_name], result, inbox_options)
     return report
+
+
+def publish_report(db: Database, report: RunReport, report_dir: Path | None) -> None:
+    """The morning report: a Prefect markdown artifact ``nightly-<as-of>`` and, with ``report_dir``, the same as
+    ``<as-of>.md`` and ``.json`` there."""
+    from pipelines import morning_report
+
+    data = morning_report.build(db, report)
+    markdown = morning_report.to_markdown(data)
+    create_markdown_artifact(markdown, key=f"nightly-{report.as_of.isoformat()}",
+                             description=f"planadmin night of {report.as_of}")
+    if report_dir is not None:
+        morning_report.write(report_dir, data, markdown)
 
 
 @contextmanager
@@ -242,3 +444,46 @@ def one_shot() -> Iterator[None]:
     thread's one-second sleep (measured: an empty flow run takes 1.09 s with heartbeats, 0.10 s without)."""
     with temporary_settings(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}):
         yield
+
+
+def nightly_schedule(cron: str, timezone: str):  # noqa: ANN201 - a Prefect CronSchedule
+    from prefect.client.schemas.schedules import CronSchedule
+
+    return CronSchedule(cron=cron, timezone=timezone)
+
+
+def ensure_database_lock(db_path: Path) -> str:
+    """Create the global concurrency limit of one that serialises served runs on ``db_path`` (a run waits for
+    it up to its ``wait_seconds``); returns its name."""
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.actions import GlobalConcurrencyLimitCreate
+    from prefect.exceptions import ObjectNotFound
+
+    name = database_lock_name(db_path)
+    with get_client(sync_client=True) as client:
+        try:
+            client.read_global_concurrency_limit_by_name(name)
+        except ObjectNotFound:
+            client.create_global_concurrency_limit(GlobalConcurrencyLimitCreate(name=name, limit=1))
+    return name
+
+
+def serve_nightly(deployment: str, cron: str, timezone: str, parameters: dict) -> None:
+    """Serve ``nightly`` as a deployment on this schedule until stopped (each run in its own process, with the
+    flow heartbeats a served run keeps). ``parameters`` are the run's options; ``as_of`` stays unset so each run
+    takes its scheduled date in ``timezone``."""
+    ensure_database_lock(Path(parameters["db_path"]))
+    nightly.serve(name=deployment, schedules=[nightly_schedule(cron, timezone)],
+                  parameters={**parameters, "timezone": timezone}, pause_on_shutdown=False,
+                  print_starting_message=True)
+
+
+def deploy_nightly(deployment: str, pool: str, cron: str, timezone: str, parameters: dict, source: Path) -> str:
+    """Register ``nightly`` with a work pool on a Prefect server (its workers run it from ``source``, this
+    project's folder); returns the deployment id."""
+    ensure_database_lock(Path(parameters["db_path"]))
+    deployed = nightly.from_source(source=str(source), entrypoint="pipelines/flows.py:nightly").deploy(
+        name=deployment, work_pool_name=pool, schedules=[nightly_schedule(cron, timezone)],
+        parameters={**parameters, "timezone": timezone}, build=False, push=False, print_next_steps=False,
+    )
+    return str(deployed)

@@ -164,6 +164,17 @@ def demo_db(tmp_path_factory, prefect_harness) -> Path:  # noqa: ARG001 - the ha
     return db
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _working_folder(tmp_path_factory):
+    """Every test runs in a folder of its own session's: commands that write beside the working folder by default
+    (the morning report's ``reports/``) never write into the repository."""
+    folder = tmp_path_factory.mktemp("cwd")
+    previous = os.getcwd()
+    os.chdir(folder)
+    yield folder
+    os.chdir(previous)
+
+
 @pytest.fixture(scope="session")
 def prefect_harness():
     """One temporary Prefect API for the whole session (starting one costs 5-15 s)."""

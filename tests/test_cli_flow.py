@@ -220,12 +220,12 @@ def test_exit_1_when_another_process_holds_the_database(tmp_path):
     )
     try:
         assert holder.stdout.readline().strip() == "ok"
-        result = invoke(inbox, plans, db)
+        result = invoke(inbox, plans, db, "--wait", "0")
     finally:
         holder.kill()
         holder.wait()
     assert result.exit_code == 1, result.output
-    assert "in use by another process" in result.output
+    assert "is in use by process " in result.output and f"(PID {holder.pid})" in result.output
 
 
 TRUE_UP_PLAN = ACME_TOML + "[true_up]\nenabled = true\n"

@@ -30,6 +30,8 @@ V2_EXPORT = REPO / "fixtures/migrations/v2_demo"
 V3_EXPORT = REPO / "fixtures/migrations/v3_demo"
 #: The demo database as the release before migration 5 wrote it (schema 4, main at 613de69), EXPORT DATABASE.
 V4_EXPORT = REPO / "fixtures/migrations/v4_demo"
+#: The demo database as the release before migration 6 wrote it (schema 5, main at f49b4f9), EXPORT DATABASE.
+V5_EXPORT = REPO / "fixtures/migrations/v5_demo"
 
 #: Every relation a user queries, with the columns that differ between two runs of the same inputs (wall clock,
 #: the run's random id) left out.
@@ -103,7 +105,8 @@ def test_a_schema_1_database_is_migrated_in_place_and_answers_as_before(tmp_path
         assert db.schema_version() == CURRENT_VERSION
         assert db.frame("SELECT version, description FROM schema_version ORDER BY 1").rows() == [
             (2, "002_wide_postings_and_balance_state"), (3, "003_distributions_and_rmd"),
-            (4, "004_reports_and_calculators"), (5, "005_import_profiles_and_withheld_amounts")]
+            (4, "004_reports_and_calculators"), (5, "005_import_profiles_and_withheld_amounts"),
+            (6, "006_unrecognised_files")]
         after = snapshot(db, like=v1_columns)
         # Migration 3 adds the mailing address, empty until a census brings one.
         assert db.frame("SELECT count(*) FROM participants WHERE address_line1 IS NOT NULL").item() == 0
@@ -127,7 +130,7 @@ def test_a_schema_2_database_is_migrated_to_3_answers_as_before_and_runs_the_nex
         columns = {t: con.sql(f"SELECT * FROM {t} LIMIT 0").columns for t in tables}
         before = snapshot(con, tables)
     with Database(path) as db:
-        assert db.frame("SELECT version FROM schema_version ORDER BY 1")["version"].to_list() == [2, 3, 4, 5]
+        assert db.frame("SELECT version FROM schema_version ORDER BY 1")["version"].to_list() == [2, 3, 4, 5, 6]
         assert snapshot(db, tables, like=columns) == before
         assert db.frame("SELECT count(*) FROM distributions").item() == 0
         assert run_checks(db) == []
@@ -154,6 +157,7 @@ def test_a_fresh_database_has_the_schema_a_migrated_one_has(tmp_path):
     assert shape(tmp_path / "fresh.duckdb") == shape(write_v1_database(tmp_path / "v2.duckdb", V2_EXPORT))
     assert shape(tmp_path / "fresh.duckdb") == shape(write_v1_database(tmp_path / "v3.duckdb", V3_EXPORT))
     assert shape(tmp_path / "fresh.duckdb") == shape(write_v1_database(tmp_path / "v4.duckdb", V4_EXPORT))
+    assert shape(tmp_path / "fresh.duckdb") == shape(write_v1_database(tmp_path / "v5.duckdb", V5_EXPORT))
 
 
 @pytest.mark.usefixtures("prefect_harness")
@@ -168,7 +172,7 @@ def test_a_schema_3_database_is_migrated_to_4_answers_as_before_and_its_reports_
     with pytest.raises(SchemaVersionError, match="run `planadmin run` once"):
         Database(path, read_only=True)  # a report cannot read it before a run upgrades it
     with Database(path) as db:
-        assert db.frame("SELECT version FROM schema_version ORDER BY 1")["version"].to_list() == [3, 4, 5]
+        assert db.frame("SELECT version FROM schema_version ORDER BY 1")["version"].to_list() == [3, 4, 5, 6]
         assert snapshot(db, tables, like=columns) == before  # nothing stored changed
         # the new tables wait for the next run; the report views exist at once
         assert db.frame("SELECT (SELECT count(*) FROM plans) + (SELECT count(*) FROM match_windows) "
@@ -197,7 +201,7 @@ def test_a_schema_4_database_is_migrated_to_5_answers_as_before_and_takes_withhe
         before = snapshot(con, tables, like=columns)
         lines = con.sql("SELECT count(*) FROM payroll_postings").fetchall()[0][0]
     with Database(path) as db:
-        assert db.frame("SELECT version FROM schema_version ORDER BY 1")["version"].to_list() == [4, 5]
+        assert db.frame("SELECT version FROM schema_version ORDER BY 1")["version"].to_list() == [4, 5, 6]
         assert snapshot(db, tables, like=columns) == before  # nothing stored changed, no answer either
         # Every line kept its percents and posted nothing in the new source; the new table is empty.
         assert db.frame("SELECT count(*) FILTER (WHERE excess_deferral <> 0 OR pretax_deferral_amount IS NOT NULL "
@@ -216,6 +220,30 @@ def test_a_schema_4_database_is_migrated_to_5_answers_as_before_and_takes_withhe
         assert result.status == "posted", result.error
         assert db.frame("SELECT pretax_deferral_pct, pretax_deferral_amount::VARCHAR FROM payroll_lines "
                         "WHERE pay_date = DATE '2026-01-09'").row(0) == (None, "100.00")
+    night = REPO / "fixtures/demo/INBOX-2026-01-31"
+    result = CliRunner().invoke(app, ["run", "--inbox", str(night), "--plans", str(REPO / "fixtures/demo/PLANS"),
+                                      "--db", str(path), "--as-of", "2026-01-31"])
+    assert result.exit_code == 0, result.output
+
+
+@pytest.mark.usefixtures("prefect_harness")
+def test_a_schema_5_database_is_migrated_to_6_and_answers_as_before(tmp_path):
+    # The release before migration 6 wrote fixtures/migrations/v5_demo (`make demo`'s first night, main at f49b4f9):
+    # the first with initech's files and withheld amounts.
+    path = write_v1_database(tmp_path / "v5.duckdb", V5_EXPORT)
+    tables = ("ledger", "payroll_lines", "batches", "rejections", "notices", "limit_events", "participants",
+              "ytd_totals", "balance_by_year", "census_lines", "terminations", "true_ups", "rmd_notices",
+              "rollover_eligibility", "match_windows", "match_variances", "report_balances",
+              "report_contributions_ytd")
+    with duckdb.connect(str(path), read_only=True) as con:
+        columns = {t: con.sql(f"SELECT * FROM {t} LIMIT 0").columns for t in tables}
+        before = snapshot(con, tables, like=columns)
+    with Database(path) as db:
+        assert db.frame("SELECT version FROM schema_version ORDER BY 1")["version"].to_list() == [5, 6]
+        assert snapshot(db, tables, like=columns) == before  # nothing stored changed, no answer either
+        # The new table is there and empty: the runs before it did not record what they did not read.
+        assert db.frame("SELECT count(*) FROM unrecognised_files").item() == 0
+        assert run_checks(db) == []
     night = REPO / "fixtures/demo/INBOX-2026-01-31"
     result = CliRunner().invoke(app, ["run", "--inbox", str(night), "--plans", str(REPO / "fixtures/demo/PLANS"),
                                       "--db", str(path), "--as-of", "2026-01-31"])
@@ -260,7 +288,7 @@ def test_a_newer_database_is_refused_and_left_alone(tmp_path):
             return {t: con.sql(f"SELECT * FROM {t}").fetchall() for t in ("schema_version", "money_sources", "batches")}
 
     before = contents()
-    with pytest.raises(SchemaVersionError, match="schema version 99, newer than this planadmin's 5: upgrade planadmin"):
+    with pytest.raises(SchemaVersionError, match="schema version 99, newer than this planadmin's 6: upgrade planadmin"):
         Database(path)
     assert contents() == before  # not even the seeds were reloaded
     result = CliRunner().invoke(app, ["check", "--db", str(path)])
@@ -269,7 +297,7 @@ def test_a_newer_database_is_refused_and_left_alone(tmp_path):
 
 def test_reading_an_older_database_asks_for_a_run_to_upgrade_it(tmp_path):
     path = write_v1_database(tmp_path / "old.duckdb")
-    with pytest.raises(SchemaVersionError, match="schema version 1; this planadmin reads version 5: run `planadmin run`"):
+    with pytest.raises(SchemaVersionError, match="schema version 1; this planadmin reads version 6: run `planadmin run`"):
         Database(path, read_only=True)
 
 

@@ -9,12 +9,12 @@ the per-plan group, appends, named statements); one thin module per domain holds
 
 from pipelines.store.checks import CheckFailure
 from pipelines.store.db import (
-    CURRENT_VERSION, Database, DatabaseBusyError, GroupAborted, SchemaVersionError,
+    CURRENT_VERSION, Database, DatabaseBusyError, GroupAborted, NotADatabaseError, SchemaVersionError,
 )
 from pipelines.store.participants import ParticipantUpdates
 from pipelines.store.runs import BatchRecord
 
 __all__ = [
     "CURRENT_VERSION", "BatchRecord", "CheckFailure", "Database", "DatabaseBusyError", "GroupAborted",
-    "ParticipantUpdates", "SchemaVersionError",
+    "NotADatabaseError", "ParticipantUpdates", "SchemaVersionError",
 ]

@@ -17,6 +17,7 @@ from __future__ import annotations
 import functools
 import os
 import re
+import time
 from collections.abc import Callable, Iterator
 import contextlib
 from contextlib import contextmanager, suppress
@@ -46,7 +47,27 @@ LEGACY_VERSION = 1
 
 
 class DatabaseBusyError(RuntimeError):
-    """Another process holds the database file."""
+    """Another process holds the database file (after waiting, when asked to wait)."""
+
+
+class NotADatabaseError(RuntimeError):
+    """The file exists but is not a DuckDB database."""
+
+
+#: How often a waiting open tries the file again.
+BUSY_POLL_SECONDS = 1.0
+
+
+def lock_holder(message: str) -> str | None:
+    """Who holds the file, from DuckDB's lock error, when it says.
+
+    >>> lock_holder('Could not set lock on file "a.duckdb": Conflicting lock is held in /usr/bin/python3 (PID 42). See')
+    '/usr/bin/python3 (PID 42)'
+    >>> lock_holder("Could not set lock on file") is None
+    True
+    """
+    found = re.search(r"Conflicting lock is held in (.+?\(PID \d+\))", message)
+    return found.group(1) if found else None
 
 
 class SchemaVersionError(RuntimeError):
@@ -130,24 +151,13 @@ class Database:
     read_only : open for reporting; nothing can be written (the schema must be current).
     """
 
-    def __init__(self, path: Path, read_only: bool = False) -> None:
+    def __init__(self, path: Path, read_only: bool = False, wait_seconds: float = 0) -> None:
         self.path = Path(path)
         self.read_only = read_only
         is_new = not self.path.exists()
         if is_new and not read_only:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-        # The file holds participants' data: DuckDB creates it (and its WAL) under an owner-only umask.
-        old_umask = os.umask(0o077)
-        try:
-            self.con = duckdb.connect(str(self.path), read_only=read_only)
-        except duckdb.IOException as exc:
-            if "lock" in str(exc).lower():
-                raise DatabaseBusyError(
-                    f"database {self.path} is in use by another process; try again when it has finished"
-                ) from None
-            raise
-        finally:
-            os.umask(old_umask)
+        self.con = self._connect(wait_seconds)
         if is_new and not read_only:
             os.chmod(self.path, 0o600)
         if not read_only:
@@ -166,6 +176,33 @@ class Database:
         except BaseException:
             self.con.close()
             raise
+
+    def _connect(self, wait_seconds: float) -> duckdb.DuckDBPyConnection:
+        """Connect, trying again every :data:`BUSY_POLL_SECONDS` for up to ``wait_seconds`` while another process
+        holds the file (a night's run, an administrator's read-write session): DuckDB lets one process write, or
+        any number read, never both."""
+        deadline = time.monotonic() + wait_seconds
+        while True:
+            # The file holds participants' data: DuckDB creates it (and its WAL) under an owner-only umask.
+            old_umask = os.umask(0o077)
+            try:
+                return duckdb.connect(str(self.path), read_only=self.read_only)
+            except duckdb.IOException as exc:
+                message = str(exc)
+                if "not a valid DuckDB database" in message:
+                    raise NotADatabaseError(f"{self.path} is not a DuckDB database") from None
+                if "lock" not in message.lower():
+                    raise
+                if time.monotonic() >= deadline:
+                    holder = lock_holder(message)
+                    waited = f" after waiting {wait_seconds:g} s" if wait_seconds else ""
+                    raise DatabaseBusyError(
+                        f"database {self.path} is in use by {f'process {holder}' if holder else 'another process'}"
+                        f"{waited}; try again when it has finished"
+                    ) from None
+            finally:
+                os.umask(old_umask)
+            time.sleep(BUSY_POLL_SECONDS)
 
     # -- lifetime -------------------------------------------------------------------------------------------
     def close(self) -> None:

@@ -112,3 +112,13 @@ def record_rejected_file(db: Database, batch: BatchRecord, rejection: pl.DataFra
 def last_as_of(db: Database) -> date | None:
     """The as-of date of the last completed run, None before any."""
     return db.query("runs/last_as_of")["as_of"].item()
+
+
+def record_unrecognised(db: Database, run_id: str, entries: Sequence[object]) -> None:
+    """The inbox entries this run found that no kind reads (each with ``plan_id``, ``path``, ``reason``)."""
+    if entries:
+        db.append("unrecognised_files", pl.DataFrame(
+            {"run_id": [run_id] * len(entries), "plan_id": [e.plan_id for e in entries],
+             "path": [e.path for e in entries], "reason": [e.reason for e in entries]},
+            schema={"run_id": pl.String, "plan_id": pl.String, "path": pl.String, "reason": pl.String},
+        ))

@@ -1,0 +1,281 @@
+"""Nightly operations: `planadmin serve` as a scheduled Prefect deployment (the run's as-of date from its schedule,
+its artifact, two runs never on one database at once), and an operator's night without noise (a busy database,
+misplaced files, a file whose every row was rejected, grouped rejections, not a database, --help and --version)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+import duckdb
+import pytest
+from typer.testing import CliRunner
+
+from pipelines.cli import app
+from tests.conftest import ACME_TOML, make_csv, row
+
+REPO = Path(__file__).resolve().parent.parent
+runner = CliRunner()
+
+
+def inbox_with(tmp_path: Path, files: dict[str, bytes]) -> tuple[Path, Path]:
+    """An inbox whose ``files`` are paths under INBOX/ (``acme/payroll/x.csv``), and acme's plan file."""
+    inbox, plans = tmp_path / "INBOX", tmp_path / "PLANS"
+    plans.mkdir(parents=True)
+    (plans / "acme.toml").write_text(ACME_TOML)
+    for name, data in files.items():
+        (inbox / name).parent.mkdir(parents=True, exist_ok=True)
+        if name.endswith("/"):
+            continue
+        (inbox / name).write_bytes(data)
+    return inbox, plans
+
+
+def run(inbox: Path, plans: Path, db: Path, *extra: str):
+    return runner.invoke(app, ["run", "--inbox", str(inbox), "--plans", str(plans), "--db", str(db),
+                               "--as-of", "2025-02-01", "--report-dir", str(db.parent / "reports"), *extra])
+
+
+# -- an operator's night --------------------------------------------------------------------------------------
+
+@pytest.mark.usefixtures("prefect_harness")
+def test_misplaced_files_are_reported_each_run_and_recorded(tmp_path):
+    inbox, plans = inbox_with(tmp_path, {
+        "acme/payroll/2025-01-10.csv": make_csv([row()]),
+        "acme/2025-01-24.csv": make_csv([row(pay_date="2025-01-24")]),     # straight into the plan folder
+        "acme/Payroll/2025-02-07.csv": make_csv([row(pay_date="2025-02-07")]),  # a kind's name, capitalised
+        "acme/payroll/notes.txt": b"sent by Jane",                        # not a CSV
+        "stray.csv": b"x",                                                  # outside any plan folder
+    })
+    db = tmp_path / "p.duckdb"
+    result = run(inbox, plans, db)
+    # acme has one readable file: the run completes (exit 0) and names each of the four entries it did not read.
+    assert result.exit_code == 0, result.output
+    for path in ("acme/2025-01-24.csv", "acme/Payroll", "acme/payroll/notes.txt", "stray.csv"):
+        assert f"unrecognised_file: {path}" in result.output
+    assert "did you mean payroll/?" in result.output
+    with duckdb.connect(str(db), read_only=True) as con:
+        assert con.sql("SELECT plan_id, path FROM unrecognised_files ORDER BY path").fetchall() == [
+            ("acme", "acme/2025-01-24.csv"), ("acme", "acme/Payroll"), ("acme", "acme/payroll/notes.txt"),
+            (None, "stray.csv")]
+    report = json.loads((tmp_path / "reports" / "2025-02-01.json").read_text())
+    assert {u["path"] for u in report["unrecognised"]} == {
+        "acme/2025-01-24.csv", "acme/Payroll", "acme/payroll/notes.txt", "stray.csv"}
+    # Reported again by the next run while it is still there (one row per run and entry).
+    assert run(inbox, plans, db).exit_code == 0
+    with duckdb.connect(str(db), read_only=True) as con:
+        assert con.sql("SELECT count(*), count(DISTINCT run_id) FROM unrecognised_files").fetchall() == [(8, 2)]
+
+
+@pytest.mark.usefixtures("prefect_harness")
+def test_a_plan_folder_with_nothing_readable_fails_the_run(tmp_path):
+    inbox, plans = inbox_with(tmp_path, {"acme/Payroll/2025-01-10.csv": make_csv([row()])})
+    result = run(inbox, plans, tmp_path / "p.duckdb")
+    assert result.exit_code == 1, result.output
+    assert "act on: acme/: nothing in this plan folder is readable" in result.output
+
+
+@pytest.mark.usefixtures("prefect_harness")
+def test_a_file_whose_rows_were_all_rejected_is_called_that_and_rejections_are_grouped(tmp_path):
+    # Three rows with a negative gross pay, one with a bad date: every row rejected, in two groups.
+    rows = [row(employee_id=f"E{i}", gross_pay="-1.00") for i in range(1, 4)] + [row(employee_id="E9",
+                                                                                      pay_date="2025-13-01")]
+    inbox, plans = inbox_with(tmp_path, {"acme/payroll/2025-01-10.csv": make_csv(rows)})
+    db = tmp_path / "p.duckdb"
+    result = run(inbox, plans, db)
+    assert result.exit_code == 0, result.output  # rows rejected are reported, not fatal
+    assert "act on: acme/payroll/2025-01-10.csv: all 4 rows rejected" in result.output
+    assert "all rows rejected" in result.output
+    # one line per (file, column, reason): gross_pay ×3 (lines 2, 3, 4: line 1 is the header) and pay_date ×1
+    assert "acme/payroll/2025-01-10.csv │ gross_pay" in result.output
+    assert "│    3 │ 2, 3, 4" in result.output
+    report = json.loads((tmp_path / "reports" / "2025-02-01.json").read_text())
+    assert report["act_on"][0]["kind"] == "all_rows_rejected"
+    # A second run skips the file: one count, no row in the files table.
+    second = run(inbox, plans, db)
+    assert "0 posted, 0 rejected whole, 1 skipped (already posted)" in second.output
+    assert "2025-01-10.csv │ skipped" not in second.output
+
+
+@pytest.mark.usefixtures("prefect_harness")
+def test_a_busy_database_is_waited_for_then_named_in_one_line(tmp_path):
+    inbox, plans = inbox_with(tmp_path, {"acme/payroll/2025-01-10.csv": make_csv([row()])})
+    db = tmp_path / "p.duckdb"
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); print('ready', flush=True); "
+         "time.sleep(60)", str(db)], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "ready"
+        started = time.monotonic()
+        # The real command in its own process (as an operator runs it), reporting to the session's Prefect server:
+        # what it prints is what a terminal shows.
+        from prefect.settings import PREFECT_API_URL
+
+        done = subprocess.run(
+            [sys.executable, "-m", "pipelines.cli", "run", "--inbox", str(inbox), "--plans", str(plans), "--db",
+             str(db), "--as-of", "2025-02-01", "--report-dir", str(tmp_path / "reports"), "--wait", "2"],
+            capture_output=True, text=True, cwd=tmp_path, env={**os.environ, "PREFECT_API_URL": PREFECT_API_URL.value()})
+        waited = time.monotonic() - started
+    finally:
+        holder.kill()
+        holder.wait()
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert waited >= 2
+    # one line, naming the holder, and nothing else: no traceback, no Prefect log lines
+    assert done.stdout == ""
+    assert done.stderr.splitlines() == [
+        f"run failed: database {db} is in use by process {done.stderr.split('by process ')[1].split(' (PID')[0]} "
+        f"(PID {holder.pid}) after waiting 2 s; try again when it has finished"]
+    # Once free, the same command posts.
+    assert run(inbox, plans, db).exit_code == 0
+
+
+def test_check_on_a_file_that_is_not_a_database_exits_2_in_one_line(tmp_path):
+    not_db = tmp_path / "notes.duckdb"
+    not_db.write_text("not a database\n")
+    result = runner.invoke(app, ["check", "--db", str(not_db)])
+    assert result.exit_code == 2
+    assert result.output.strip() == f"configuration error: {not_db} is not a DuckDB database"
+
+
+def test_help_and_version():
+    from importlib.metadata import version
+
+    result = runner.invoke(app, ["--version"])
+    assert result.exit_code == 0 and result.output.strip() == f"planadmin {version('planadmin')}"
+    helped = runner.invoke(app, ["run", "--help"])
+    assert helped.exit_code == 0
+    text = " ".join(helped.output.split())
+    assert "Exit codes: 0 done" in text and "2 a usage or configuration error" in text
+    listed = runner.invoke(app, ["--help"]).output
+    commands = listed[listed.index("Commands:"):].split("\n\n")[0].splitlines()[1:]
+    assert len(commands) == 11 and all(line.rstrip().endswith(".") for line in commands), commands  # whole sentences
+
+
+def test_bad_settings_file_and_schedule_exit_2(tmp_path):
+    settings = tmp_path / "planadmin.toml"
+    settings.write_text('[schedule]\ncron = "61 2 * * *"\n')
+    result = runner.invoke(app, ["serve", "--settings", str(settings)])
+    assert result.exit_code == 2
+    assert "schedule.cron" in result.output and "not a cron expression" in result.output
+    result = runner.invoke(app, ["serve", "--timezone", "Mars/Olympus"])
+    assert result.exit_code == 2 and "not an IANA time zone" in result.output
+    result = runner.invoke(app, ["run", "--settings", str(tmp_path / "missing.toml")])
+    assert result.exit_code == 2 and "cannot read the settings file" in result.output
+
+
+# -- served on a schedule -------------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def served(prefect_harness, tmp_path_factory):  # noqa: ARG001 - the harness is the Prefect server
+    """`planadmin serve` in its own process against the session's Prefect server, serving acme's inbox into a
+    database of its own; waits for the deployment to be registered."""
+    from prefect.client.orchestration import get_client
+    from prefect.settings import PREFECT_API_URL
+
+    folder = tmp_path_factory.mktemp("served")
+    inbox, plans = inbox_with(folder, {"acme/payroll/2025-01-10.csv": make_csv([row()])})
+    db = folder / "served.duckdb"
+    env = {**os.environ, "PREFECT_API_URL": PREFECT_API_URL.value(), "PREFECT_RUNNER_POLL_FREQUENCY": "1"}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "pipelines.cli", "serve", "--cron", "0 2 * * *", "--timezone", "America/New_York",
+         "--inbox", str(inbox), "--plans", str(plans), "--db", str(db), "--report-dir", str(folder / "reports"),
+         "--wait", "3"], cwd=folder, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    deadline = time.monotonic() + 120
+    with get_client(sync_client=True) as client:
+        while True:
+            try:
+                deployment = client.read_deployment_by_name("nightly/planadmin-nightly")
+                break
+            except Exception:  # noqa: BLE001 - not registered yet
+                if process.poll() is not None or time.monotonic() > deadline:
+                    process.kill()
+                    pytest.fail(f"planadmin serve did not register its deployment:\n{process.stdout.read()}")
+                time.sleep(0.5)
+    yield deployment, db, folder
+    process.terminate()
+    try:
+        process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        process.kill()
+
+
+def run_scheduled(deployment, at: datetime, timeout: float = 180):  # noqa: ANN001, ANN201
+    """What the scheduler does at ``at``: a scheduled run of the deployment; waits for its final state."""
+    from prefect.client.orchestration import get_client
+    from prefect.states import Scheduled
+
+    with get_client(sync_client=True) as client:
+        flow_run = client.create_flow_run_from_deployment(deployment.id, state=Scheduled(scheduled_time=at))
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            flow_run = client.read_flow_run(flow_run.id)
+            if flow_run.state is not None and flow_run.state.is_final():
+                return flow_run
+            time.sleep(0.5)
+    pytest.fail(f"the served run did not finish in {timeout} s: {flow_run.state}")
+
+
+@pytest.mark.flow
+def test_a_served_schedule_runs_the_night_dated_in_its_time_zone(served):
+    import httpx
+    from prefect.settings import PREFECT_API_URL
+
+    deployment, db, folder = served
+    # The deployment carries the schedule and the run options; as_of is left to each run.
+    assert [(s.schedule.cron, s.schedule.timezone) for s in deployment.schedules] == [("0 2 * * *", "America/New_York")]
+    assert deployment.parameters["db_path"] == str(db) and "as_of" not in deployment.parameters
+    # 07:00 UTC on 16 January 2026 is 02:00 in New York (EST, UTC-5): the night of the 16th.
+    flow_run = run_scheduled(deployment, datetime(2026, 1, 16, 7, 0, tzinfo=timezone.utc))
+    assert flow_run.state.is_completed(), flow_run.state
+    with duckdb.connect(str(db), read_only=True) as con:
+        assert con.sql("SELECT as_of::VARCHAR, status FROM runs").fetchall() == [("2026-01-16", "completed")]
+        # 5% of $1,000.00 = $50.00 pre-tax; match 100% of 3% ($30.00) + 50% of the next 2% ($10.00) = $40.00
+        assert con.sql("SELECT sum(amount)::VARCHAR FROM ledger").fetchall() == [("90.00",)]
+    # (the API directly: Prefect 3.8's sync client sends nulls the artifacts filter refuses)
+    found = httpx.post(f"{PREFECT_API_URL.value()}/artifacts/filter", json={
+        "artifacts": {"key": {"any_": ["nightly-2026-01-16"]}}, "limit": 10, "offset": 0, "sort": "CREATED_DESC"}).json()
+    assert [a["flow_run_id"] for a in found] == [str(flow_run.id)]
+    assert (folder / "reports" / "2026-01-16.md").read_text() == found[0]["data"]
+    assert found[0]["data"].startswith("# Nightly report 2026-01-16")
+
+
+@pytest.mark.flow
+def test_a_second_served_run_waits_for_the_database_then_fails_clearly(served):
+    from prefect.concurrency.sync import concurrency
+
+    from pipelines.flows import database_lock_name
+
+    deployment, db, _folder = served
+    # Another run holds the database's slot (limit 1) for longer than this run's --wait of 3 s.
+    with concurrency(database_lock_name(db), occupy=1, strict=True):
+        flow_run = run_scheduled(deployment, datetime(2026, 1, 17, 7, 0, tzinfo=timezone.utc))
+    assert flow_run.state.is_failed()
+    assert flow_run.state.message == f"database {db} is in use by another planadmin run: waited 3 s"
+    with duckdb.connect(str(db), read_only=True) as con:  # it never opened the database
+        assert con.sql("SELECT count(*) FROM runs WHERE as_of = DATE '2026-01-17'").fetchall() == [(0,)]
+    # Free again: the next night runs.
+    assert run_scheduled(deployment, datetime(2026, 1, 18, 7, 0, tzinfo=timezone.utc)).state.is_completed()
+
+
+@pytest.mark.parametrize("command", [
+    "check --db {db}",
+    "report rejections --db {db} --format csv",
+    "withdrawal-cost --plan acme --employee A00014 --db {db}",
+    "project --plan acme --employee A00002 --db {db} --plans {plans}",
+    "notices rmd --plan acme --year 2025 --out {out} --db {db} --plans {plans}",
+])
+def test_commands_that_only_read_never_start_prefect(command, demo_db, tmp_path):
+    # Prefect's import alone costs seconds and its temporary server 5-15 s more: a command that only reads the
+    # database must not pay either. Each runs in a fresh interpreter that reports whether prefect was imported.
+    args = command.format(db=demo_db, plans=REPO / "fixtures/demo/PLANS", out=tmp_path / "letters").split()
+    probe = ("import sys; from typer.testing import CliRunner; from pipelines.cli import app; "
+             "r = CliRunner().invoke(app, sys.argv[1:]); print(r.exit_code, 'prefect' in sys.modules)")
+    done = subprocess.run([sys.executable, "-c", probe, *args], capture_output=True, text=True, cwd=REPO, check=True)
+    exit_code, imported = done.stdout.split()[-2:]
+    assert (exit_code, imported) == ("0", "False"), done.stdout
