@@ -8,6 +8,7 @@ run); 2 a usage or configuration error, named in the message. No expected outcom
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import sys
 from collections.abc import Iterator
@@ -18,6 +19,7 @@ from typing import Annotated, NoReturn
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from pipelines.store import DatabaseBusyError, NotADatabaseError, SchemaVersionError
@@ -68,11 +70,11 @@ def _print_report(report) -> None:  # noqa: ANN001 - RunReport, imported lazily 
     act_on += [f"{plan_id}/: nothing in this plan folder is readable (see the unrecognised entries)"
                for plan_id in report.unreadable_plans]
     for line in act_on:
-        err.print(f"[bold red]act on:[/] {line}")
+        err.print(f"[bold red]act on:[/] {escape(line)}")
     for entry in report.unrecognised:
-        err.print(f"[yellow]unrecognised_file:[/] {entry.path}: {entry.reason}")
+        err.print(f"[yellow]unrecognised_file:[/] {escape(entry.path)}: {escape(entry.reason)}")
     for path, reason in report.left_for_next_run:
-        out.print(f"Left for the next run: {path}: {reason}")
+        out.print(f"Left for the next run: {escape(path)}: {escape(reason)}")
     by_source: dict[str, int] = {}
     for f in report.files:
         for source, cents in f.posted_cents.items():
@@ -161,10 +163,10 @@ def _store_errors() -> Iterator[None]:
     try:
         yield
     except DatabaseBusyError as exc:
-        err.print(str(exc))
+        err.print(escape(str(exc)))
         raise typer.Exit(EXIT_FAILED) from None
     except (SchemaVersionError, NotADatabaseError) as exc:
-        err.print(f"configuration error: {exc}")
+        err.print(f"configuration error: {escape(str(exc))}")
         raise typer.Exit(EXIT_USAGE) from None
 
 
@@ -197,7 +199,7 @@ def _settings(path: Path | None) -> Settings:
     try:
         return load_settings(path)
     except SettingsError as exc:
-        err.print(f"configuration error: {exc}")
+        err.print(f"configuration error: {escape(str(exc))}")
         raise typer.Exit(EXIT_USAGE) from None
 
 
@@ -210,6 +212,9 @@ def _quiet_prefect(verbose: bool) -> None:
     if not verbose:
         os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
         os.environ.setdefault("PREFECT_SERVER_LOGGING_LEVEL", "WARNING")
+        # Prefect's event and log shippers say at exit that they are still sending: its business, not the night's.
+        for shipper in ("EventsWorker", "APILogWorker"):
+            logging.getLogger(shipper).setLevel(logging.ERROR)
 
 
 #: Prefect's temporary server: tries and each try's start-up timeout. Under load its first start can pass the
@@ -309,10 +314,10 @@ def _run_failed(exc: Exception) -> NoReturn:
     from pipelines.inbox import InboxError
 
     if isinstance(exc, FailedRun | InboxError):
-        err.print(f"[bold red]run failed:[/] {exc}")
+        err.print(f"[bold red]run failed:[/] {escape(str(exc))}")
     else:
-        err.print(f"[bold red]run failed:[/] {type(exc).__name__}: {str(exc).splitlines()[0][:300] if str(exc) else ''}"
-                  " (the Prefect log has the traceback)")
+        first_line = str(exc).splitlines()[0][:300] if str(exc) else ""
+        err.print(f"[bold red]run failed:[/] {type(exc).__name__}: {escape(first_line)} (the Prefect log has the traceback)")
     raise typer.Exit(EXIT_FAILED) from None
 
 
@@ -345,7 +350,7 @@ def _run_options(settings: Settings, inbox: str | None, plans: Path | None, db: 
             load_plan(plan_file)
         load_irs_limits()
     except (PlanConfigError, LimitsTableError) as exc:
-        err.print(f"configuration error: {exc}")
+        err.print(f"configuration error: {escape(str(exc))}")
         raise typer.Exit(EXIT_USAGE) from None
     inbox_options = settings.inbox
     if archive is not None:
@@ -509,7 +514,7 @@ def true_up_command(
         config = load_plan(plan_file)
         limits = load_irs_limits()
     except (PlanConfigError, LimitsTableError) as exc:
-        err.print(f"configuration error: {exc}")
+        err.print(f"configuration error: {escape(str(exc))}")
         raise typer.Exit(EXIT_USAGE) from None
     if not config.true_up.enabled:
         err.print(f"configuration error: {plan_file}: the plan has no true-up (true_up.enabled is false)")
@@ -580,7 +585,7 @@ def rmd_letters(
     try:
         config = load_plan(plan_file)
     except PlanConfigError as exc:
-        err.print(f"configuration error: {exc}")
+        err.print(f"configuration error: {escape(str(exc))}")
         raise typer.Exit(EXIT_USAGE) from None
     _existing(db)
     if out_dir.exists() and not out_dir.is_dir():
@@ -819,7 +824,7 @@ def project(
             withdrawal_rate_bp=_pct_bp("--withdrawal-rate", withdrawal_rate), annuity_years=annuity_years)
         limits = load_irs_limits()
     except (PlanConfigError, LimitsTableError, ValueError) as exc:
-        err.print(f"configuration error: {exc}")
+        err.print(f"configuration error: {escape(str(exc))}")
         raise typer.Exit(EXIT_USAGE) from None
     with _store_errors(), Database(_existing(db), read_only=True) as database:
         day = _as_of(as_of) if as_of else runs.last_as_of(database)
@@ -1052,7 +1057,7 @@ def profile_check(
         plan_config = load_plan(plans / f"{plan}.toml")
         limits = load_irs_limits()
     except (PlanConfigError, LimitsTableError) as exc:
-        err.print(f"configuration error: {exc}")
+        err.print(f"configuration error: {escape(str(exc))}")
         raise typer.Exit(EXIT_USAGE) from None
     profile = plan_config.profile(kind)
     name = getattr(plan_config.imports, kind)

@@ -35,7 +35,7 @@ from pipelines.distributions_batch import process_distributions_file
 from pipelines.derived import STEPS, Step
 from pipelines.derived.true_up import post_true_up
 from pipelines.file_batch import FileResult
-from pipelines.inbox import StagedFile, StagedInbox
+from pipelines.inbox import InboxError, StagedFile, StagedInbox
 from pipelines.progress import current as current_progress
 from pipelines.store import (
     CheckFailure, Database, DatabaseBusyError, GroupAborted, calculators, payroll, rmd, rollover, runs,
@@ -278,16 +278,28 @@ def _retry_transient(task: object, task_run: object, state: State) -> bool:
     return False
 
 
+@dataclass(frozen=True)
+class InboxRefused:
+    """A remote inbox that cannot be read tonight and will not be by trying again (a refused login, an unknown
+    host key, a missing folder): a value, so the task ends quietly and the flow fails with this one line."""
+
+    message: str
+
+
 @task(name="stage-inbox", cache_policy=NO_CACHE, retries=3, retry_delay_seconds=[2, 8, 30],
       retry_condition_fn=_retry_transient)
-def stage_inbox(inbox: str, options: InboxSettings) -> StagedInbox:
-    """Copy a remote inbox's finished files to the local staging folder (with their sha256)."""
-    from pipelines.inbox import masked, stage
+def stage_inbox(inbox: str, options: InboxSettings) -> StagedInbox | InboxRefused:
+    """Copy a remote inbox's finished files to the local staging folder (with their sha256). A transient error
+    raises (the task retries); a permanent one is returned as :class:`InboxRefused`."""
+    from pipelines.inbox import InboxError, masked, stage
 
     key_file = os.environ.get("PLANADMIN_SFTP_KEY_FILE") or options.key_file
-    staged = stage(inbox, Path(options.staging_dir).resolve(), quiet_seconds=options.quiet_seconds,
-                   look_interval_seconds=options.look_interval_seconds,
-                   key_file=Path(key_file).expanduser() if key_file else None)
+    try:
+        staged = stage(inbox, Path(options.staging_dir).resolve(), quiet_seconds=options.quiet_seconds,
+                       look_interval_seconds=options.look_interval_seconds,
+                       key_file=Path(key_file).expanduser() if key_file else None)
+    except InboxError as exc:
+        return InboxRefused(str(exc))
     get_run_logger().info("%s: %d files staged, %d left for the next run", masked(inbox), len(staged.files),
                           len(staged.left_for_next_run))
     return staged
@@ -295,13 +307,19 @@ def stage_inbox(inbox: str, options: InboxSettings) -> StagedInbox:
 
 @task(name="archive-file", task_run_name="archive/{result.file_name}", cache_policy=NO_CACHE, retries=3,
       retry_delay_seconds=[2, 8, 30], retry_condition_fn=_retry_transient)
-def archive_file(inbox: str, staged: StagedFile, result: FileResult, options: InboxSettings) -> str:
-    from pipelines.inbox import archive
+def archive_file(inbox: str, staged: StagedFile, result: FileResult, options: InboxSettings) -> str | None:
+    """Move a handled file aside on the remote side; a file that cannot be (changed since it was staged, say)
+    stays where it is, with a warning: the night's postings stand either way."""
+    from pipelines.inbox import InboxError, archive
 
     key_file = os.environ.get("PLANADMIN_SFTP_KEY_FILE") or options.key_file
     outcome = "rejected" if result.status == "rejected" else "processed"
-    moved = archive(inbox, staged, outcome, result.batch_id or "none",
-                    key_file=Path(key_file).expanduser() if key_file else None)
+    try:
+        moved = archive(inbox, staged, outcome, result.batch_id or "none",
+                        key_file=Path(key_file).expanduser() if key_file else None)
+    except InboxError as exc:
+        get_run_logger().warning("%s: left in place: %s", result.file_name, exc)
+        return None
     get_run_logger().info("%s: moved to %s", result.file_name, outcome)
     return moved
 
@@ -347,7 +365,7 @@ def nightly(
     try:
         with guard:
             return _night(inbox, plans_dir, db_path, run_date, report_dir, wait_seconds, inbox_options)
-    except DatabaseBusyError as exc:
+    except (DatabaseBusyError, InboxError) as exc:
         return Failed(message=str(exc))
     except TimeoutError:
         return Failed(message=f"database {db_path} is in use by another planadmin run: waited {wait_seconds:g} s")
@@ -361,6 +379,8 @@ def _night(
 
     logger = get_run_logger()
     staged = stage_inbox(inbox, inbox_options) if is_remote(inbox) else None
+    if isinstance(staged, InboxRefused):
+        raise InboxError(staged.message)
     local_inbox = staged.local_root if staged else Path(inbox)
     inventory = take_inventory(local_inbox, plans_dir)
     found = inventory.plans

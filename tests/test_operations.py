@@ -276,6 +276,63 @@ def test_commands_that_only_read_never_start_prefect(command, demo_db, tmp_path)
     args = command.format(db=demo_db, plans=REPO / "fixtures/demo/PLANS", out=tmp_path / "letters").split()
     probe = ("import sys; from typer.testing import CliRunner; from pipelines.cli import app; "
              "r = CliRunner().invoke(app, sys.argv[1:]); print(r.exit_code, 'prefect' in sys.modules)")
-    done = subprocess.run([sys.executable, "-c", probe, *args], capture_output=True, text=True, cwd=REPO, check=True)
+    done = subprocess.run([sys.executable, "-c", probe, *args], capture_output=True, text=True, cwd=tmp_path, check=True)
     exit_code, imported = done.stdout.split()[-2:]
     assert (exit_code, imported) == ("0", "False"), done.stdout
+
+
+@pytest.mark.usefixtures("prefect_harness")
+def test_deploy_registers_the_night_with_a_work_pool(tmp_path, monkeypatch):
+    import httpx
+    from prefect.client.orchestration import get_client
+    from prefect.settings import PREFECT_API_URL
+
+    from pipelines.flows import database_lock_name
+
+    monkeypatch.setenv("PREFECT_API_URL", PREFECT_API_URL.value())
+    inbox, plans = inbox_with(tmp_path, {"acme/payroll/2025-01-10.csv": make_csv([row()])})
+    db = tmp_path / "team.duckdb"
+    # (the API directly: Prefect 3.8's sync client sends nulls the work-pool endpoint refuses)
+    created = httpx.post(f"{PREFECT_API_URL.value()}/work_pools/", json={"name": "planadmin-team", "type": "process"})
+    assert created.status_code in (201, 409), created.text
+    result = runner.invoke(app, ["deploy", "--pool", "planadmin-team", "--cron", "30 1 * * 1-5", "--timezone",
+                                 "America/Chicago", "--inbox", str(inbox), "--plans", str(plans), "--db", str(db)])
+    assert result.exit_code == 0, result.output
+    assert "to work pool planadmin-team" in result.output
+    with get_client(sync_client=True) as client:
+        deployment = client.read_deployment_by_name("nightly/planadmin-nightly")
+        limit = client.read_global_concurrency_limit_by_name(database_lock_name(db))
+    assert deployment.work_pool_name == "planadmin-team"
+    assert deployment.entrypoint == "pipelines/flows.py:nightly"
+    assert [(s.schedule.cron, s.schedule.timezone) for s in deployment.schedules] == [("30 1 * * 1-5", "America/Chicago")]
+    assert deployment.parameters["db_path"] == str(db) and deployment.parameters["timezone"] == "America/Chicago"
+    assert limit.limit == 1
+    # A pool that does not exist is a configuration error, in one line.
+    missing = runner.invoke(app, ["deploy", "--pool", "no-such-pool", "--inbox", str(inbox), "--plans", str(plans),
+                                  "--db", str(db)])
+    assert missing.exit_code == 2 and "--pool no-such-pool" in missing.output, missing.output
+
+
+def test_prefect_server_that_does_not_start_is_tried_again_then_named(tmp_path):
+    # Prefect's temporary server, for real, with start-up timeouts too short to make it (0.01 s): tried three times,
+    # the run exits 1 in one line before touching anything; given a last try long enough, the run goes ahead.
+    inbox, plans = inbox_with(tmp_path, {"acme/payroll/2025-01-10.csv": make_csv([row()])})
+    env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"} | {"PREFECT_HOME": str(tmp_path / "prefect")}
+    probe = ("import sys; import pipelines.cli as cli; cli.SERVER_START_TIMEOUTS = tuple(map(float, sys.argv[1].split(',')));"
+             " from typer.testing import CliRunner; r = CliRunner().invoke(cli.app, sys.argv[2:]); print(r.output);"
+             " print('EXIT', r.exit_code)")
+
+    def attempt(timeouts: str, db: Path) -> str:
+        return subprocess.run(
+            [sys.executable, "-c", probe, timeouts, "run", "--inbox", str(inbox), "--plans", str(plans), "--db",
+             str(db), "--as-of", "2025-02-01", "--report-dir", str(tmp_path / "reports")],
+            capture_output=True, text=True, cwd=tmp_path, env=env, timeout=300).stdout
+
+    failed = attempt("0.01,0.01,0.01", tmp_path / "never.duckdb")
+    assert "EXIT 1" in failed
+    assert "run failed: Prefect's temporary server did not start (3 tries, up to 0.01 s each)" in failed
+    assert "Traceback" not in failed and not (tmp_path / "never.duckdb").exists()
+    recovered = attempt("0.01,0.01,120", tmp_path / "p.duckdb")
+    assert "EXIT 0" in recovered, recovered
+    with duckdb.connect(str(tmp_path / "p.duckdb"), read_only=True) as con:
+        assert con.sql("SELECT sum(amount)::VARCHAR FROM ledger").fetchall() == [("90.00",)]  # $50 + $40, as above
