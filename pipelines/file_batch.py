@@ -51,6 +51,11 @@ class FileResult:
         return self.status == "posted" and self.rows_read > 0 and self.rows_posted == 0
 
     @property
+    def content_rejected(self) -> bool:
+        """Rejected whole, tonight or (skipped now) on an earlier night: the file's content was never posted."""
+        return self.status == "rejected" or (self.status == "skipped" and (self.error or "").startswith("rejected before"))
+
+    @property
     def outcome(self) -> str:
         """The status an administrator reads: ``status``, except ``all rows rejected`` for such a file."""
         return "all rows rejected" if self.all_rows_rejected else self.status

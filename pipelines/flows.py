@@ -11,6 +11,7 @@ per plan and status and the leavers per plan and rollover category. Logs carry c
 
 import hashlib
 import os
+import shutil
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
@@ -288,14 +289,14 @@ class InboxRefused:
 
 @task(name="stage-inbox", cache_policy=NO_CACHE, retries=3, retry_delay_seconds=[2, 8, 30],
       retry_condition_fn=_retry_transient)
-def stage_inbox(inbox: str, options: InboxSettings) -> StagedInbox | InboxRefused:
-    """Copy a remote inbox's finished files to the local staging folder (with their sha256). A transient error
-    raises (the task retries); a permanent one is returned as :class:`InboxRefused`."""
+def stage_inbox(inbox: str, options: InboxSettings, staging: Path) -> StagedInbox | InboxRefused:
+    """Copy a remote inbox's finished files to ``staging`` (with their sha256). A transient error raises (the task
+    retries); a permanent one is returned as :class:`InboxRefused`."""
     from pipelines.inbox import InboxError, masked, stage
 
     key_file = os.environ.get("PLANADMIN_SFTP_KEY_FILE") or options.key_file
     try:
-        staged = stage(inbox, Path(options.staging_dir).resolve(), quiet_seconds=options.quiet_seconds,
+        staged = stage(inbox, staging, quiet_seconds=options.quiet_seconds,
                        look_interval_seconds=options.look_interval_seconds,
                        key_file=Path(key_file).expanduser() if key_file else None)
     except InboxError as exc:
@@ -313,7 +314,7 @@ def archive_file(inbox: str, staged: StagedFile, result: FileResult, options: In
     from pipelines.inbox import InboxError, archive
 
     key_file = os.environ.get("PLANADMIN_SFTP_KEY_FILE") or options.key_file
-    outcome = "rejected" if result.status == "rejected" else "processed"
+    outcome = "rejected" if result.content_rejected else "processed"
     try:
         moved = archive(inbox, staged, outcome, result.batch_id or "none",
                         key_file=Path(key_file).expanduser() if key_file else None)
@@ -377,16 +378,33 @@ def _night(
 ) -> RunReport:
     from pipelines.inbox import is_remote
 
+    run_id = uuid.uuid4().hex
+    if not is_remote(inbox):
+        return _post_night(Path(inbox), None, inbox, plans_dir, db_path, as_of, report_dir, wait_seconds,
+                           inbox_options, run_id)
+    # A folder of this run's own under the staging folder: another run (a one-off beside a served one) never
+    # empties it under this one, and the copies (participants' data) are removed when the night is over.
+    staging = Path(inbox_options.staging_dir).resolve() / run_id
+    try:
+        staged = stage_inbox(inbox, inbox_options, staging)
+        if isinstance(staged, InboxRefused):
+            raise InboxError(staged.message)
+        return _post_night(staged.local_root, staged, inbox, plans_dir, db_path, as_of, report_dir, wait_seconds,
+                           inbox_options, run_id)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def _post_night(
+    local_inbox: Path, staged: StagedInbox | None, inbox: str, plans_dir: Path, db_path: Path, as_of: date,
+    report_dir: Path | None, wait_seconds: float, inbox_options: InboxSettings, run_id: str,
+) -> RunReport:
     logger = get_run_logger()
-    staged = stage_inbox(inbox, inbox_options) if is_remote(inbox) else None
-    if isinstance(staged, InboxRefused):
-        raise InboxError(staged.message)
-    local_inbox = staged.local_root if staged else Path(inbox)
     inventory = take_inventory(local_inbox, plans_dir)
     found = inventory.plans
     plans = load_plans(found, plans_dir)
     limits = load_irs_limits()
-    report = RunReport(run_id=uuid.uuid4().hex, as_of=as_of, unrecognised=inventory.unrecognised,
+    report = RunReport(run_id=run_id, as_of=as_of, unrecognised=inventory.unrecognised,
                        unreadable_plans=inventory.unreadable_plans,
                        left_for_next_run=list(staged.left_for_next_run) if staged else [])
     for entry in inventory.unrecognised:
@@ -439,7 +457,11 @@ def _night(
         by_name = {f.relative_path: f for f in staged.files}
         for result in report.files:
             if result.status in ("posted", "skipped", "rejected") and result.file_name in by_name:
-                archive_file(inbox, by_name[result.file_name], result, inbox_options)
+                try:
+                    archive_file(inbox, by_name[result.file_name], result, inbox_options)
+                except Exception as exc:  # noqa: BLE001 - retries spent: the night's postings stand regardless
+                    logger.warning("%s: not archived (tried again next night): %s", result.file_name,
+                                   type(exc).__name__)
     return report
 
 

@@ -160,7 +160,7 @@ def is_inbox_file(result: FileResult) -> bool:
 
 def _rejected_before(result: FileResult) -> bool:
     """A skipped file whose content was rejected whole before (rather than posted)."""
-    return (result.error or "").startswith("rejected before")
+    return result.status == "skipped" and result.content_rejected
 
 
 def _action(kind: ActionKind, plan_id: str | None, subject: str, detail: str) -> dict[str, Any]:

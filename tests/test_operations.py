@@ -336,3 +336,36 @@ def test_prefect_server_that_does_not_start_is_tried_again_then_named(tmp_path):
     assert "EXIT 0" in recovered, recovered
     with duckdb.connect(str(tmp_path / "p.duckdb"), read_only=True) as con:
         assert con.sql("SELECT sum(amount)::VARCHAR FROM ledger").fetchall() == [("90.00",)]  # $50 + $40, as above
+
+
+@pytest.mark.usefixtures("prefect_harness")
+def test_a_file_url_inbox_is_staged_per_run_archived_by_outcome_and_its_copies_removed(tmp_path):
+    remote, plans = inbox_with(tmp_path, {
+        "acme/payroll/2025-01-10.csv": make_csv([row()]),
+        "acme/payroll/2025-01-24.csv": make_csv([row(pay_date="2025-01-24")], columns=("employee_id", "gross_pay")),
+    })
+    bad = (remote / "acme/payroll/2025-01-24.csv").read_bytes()
+    settings = tmp_path / "planadmin.toml"
+    settings.write_text(f'[inbox]\nquiet_seconds = 0\nlook_interval_seconds = 0\nstaging_dir = "{tmp_path / "staging"}"\n')
+    db = tmp_path / "p.duckdb"
+
+    def night():  # noqa: ANN202
+        return runner.invoke(app, ["run", "--inbox", remote.as_uri(), "--plans", str(plans), "--db", str(db),
+                                   "--as-of", "2025-02-01", "--report-dir", str(tmp_path / "reports"), "--archive",
+                                   "--settings", str(settings)])
+
+    first = night()
+    assert first.exit_code == 1, first.output  # one file rejected whole
+    with duckdb.connect(str(db), read_only=True) as con:
+        batches = dict(con.sql("SELECT status, batch_id FROM batches").fetchall())
+    payroll = remote / "acme" / "payroll"
+    assert sorted(p.relative_to(payroll).as_posix() for p in payroll.rglob("*.csv")) == [
+        f"processed/2025-01-10.{batches['posted']}.csv", f"rejected/2025-01-24.{batches['rejected']}.csv"]
+    # The employer sends the rejected content again: skipped as rejected before, and archived with the rejected.
+    (payroll / "2025-01-24.csv").write_bytes(bad)
+    second = night()
+    assert second.exit_code == 0, second.output
+    assert (payroll / f"rejected/2025-01-24.{batches['rejected']}.csv").read_bytes() == bad
+    assert not (payroll / "2025-01-24.csv").exists() and not list((payroll / "processed").glob("2025-01-24*"))
+    # No night leaves its copies behind (participants' data at rest): the staging folder holds nothing of them.
+    assert [p.name for p in (tmp_path / "staging").iterdir()] == []

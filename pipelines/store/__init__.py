@@ -4,7 +4,7 @@
 the per-plan group, appends, named statements); one thin module per domain holds that domain's reads and posts
 (no transactions of their own: the caller opens one): :mod:`runs`, :mod:`payroll`, :mod:`participants`,
 :mod:`census`, :mod:`balances`, :mod:`true_ups`, :mod:`terminations`, :mod:`distributions`, :mod:`rmd`, :mod:`rollover`, :mod:`plans`, :mod:`calculators`, :mod:`reports`, :mod:`forfeitures`,
-:mod:`checks`.
+:mod:`morning`, :mod:`checks`.
 """
 
 from pipelines.store.checks import CheckFailure
