@@ -66,6 +66,8 @@ def _print_report(report) -> None:  # noqa: ANN001 - RunReport, imported lazily 
     act_on = [f"{f.file_name}: rejected whole: {f.error}" for f in report.files if f.status == "rejected"]
     act_on += [f"{f.file_name}: all {f.rows_read} rows rejected (see below and the rejections table)"
                for f in report.files if f.all_rows_rejected]
+    act_on += [f"{f.file_name}: sent again unchanged, {f.error}" for f in report.files
+               if f.status == "skipped" and f.content_rejected]
     act_on += [f"{f.file_name}: failed: {f.error}" for f in report.files if f.status == "failed"]
     act_on += [f"{plan_id}/: nothing in this plan folder is readable (see the unrecognised entries)"
                for plan_id in report.unreadable_plans]
@@ -83,12 +85,15 @@ def _print_report(report) -> None:  # noqa: ANN001 - RunReport, imported lazily 
         out.print("Posted by source: " + ", ".join(f"{s} {_money(c)}" for s, c in sorted(by_source.items())))
     counts = {s: sum(1 for f in report.files if f.outcome == s)
               for s in ("posted", "all rows rejected", "rejected", "skipped", "failed", "not_run")}
+    rejected_before = sum(1 for f in report.files if f.status == "skipped" and f.content_rejected)
+    counts["skipped"] -= rejected_before
     trouble = f", {counts['failed']} failed, {counts['not_run']} not run" if counts["failed"] + counts["not_run"] else ""
     all_rejected = f", {counts['all rows rejected']} with all rows rejected" if counts["all rows rejected"] else ""
     notices = sum(f.notices for f in report.files)
     out.print(
         f"Files: {counts['posted']} posted{all_rejected}, {counts['rejected']} rejected whole, {counts['skipped']} skipped "
-        f"(already posted){trouble}. Rows: {sum(f.rows_read for f in report.files)} read, "
+        f"(already posted)" + (f", {rejected_before} skipped (rejected before)" if rejected_before else "") +
+        f"{trouble}. Rows: {sum(f.rows_read for f in report.files)} read, "
         f"{sum(f.rows_posted for f in report.files)} posted, {sum(f.rows_rejected for f in report.files)} rejected "
         "(see the rejections table)." + (f" {notices} notices (see the notices table)." if notices else "")
     )
@@ -324,7 +329,7 @@ def _run_failed(exc: Exception) -> NoReturn:
 def _run_options(settings: Settings, inbox: str | None, plans: Path | None, db: Path | None,
                  report_dir: Path | None, wait: int | None, archive: bool | None) -> dict:
     """The nightly flow's parameters: each option, else its settings value; checked, or exit 2."""
-    from pipelines.inbox import InboxError, is_remote, masked
+    from pipelines.inbox import InboxError, has_password, is_remote, masked
 
     inbox_text = inbox if inbox is not None else settings.run.inbox
     plans_dir = plans if plans is not None else Path(settings.run.plans)
@@ -334,6 +339,11 @@ def _run_options(settings: Settings, inbox: str | None, plans: Path | None, db: 
     except InboxError as exc:
         err.print(f"--inbox: {exc}")
         raise typer.Exit(EXIT_USAGE) from None
+    if remote and has_password(inbox_text):
+        # Refused before anything records the run's parameters (Prefect stores them, a deployment keeps them).
+        err.print(f"--inbox: {escape(masked(inbox_text))}: a password in the URL is refused; give it in "
+                  "PLANADMIN_SFTP_PASSWORD, or use a key file (PLANADMIN_SFTP_KEY_FILE or [inbox] key_file)")
+        raise typer.Exit(EXIT_USAGE)
     if not remote and not Path(inbox_text).is_dir():
         err.print(f"--inbox: {inbox_text} is not a folder")
         raise typer.Exit(EXIT_USAGE)

@@ -44,6 +44,9 @@ class FileResult:
     #: (line_number, employee_id, column_name, reason) per rejection; values stay in the database only.
     rejected: Rejected = ()
     notices: int = 0
+    #: A later run reads this content again (rejected for a missing plan file, which may be added; an internal
+    #: error, which may not recur): it is not final, so a remote inbox keeps the file where it is.
+    tried_again: bool = False
 
     @property
     def all_rows_rejected(self) -> bool:
@@ -143,9 +146,12 @@ def process_file(
     started = now()
     data = path.read_bytes()
     sha = hashlib.sha256(data).hexdigest()
-    skip = _seen_before(runs.last_outcome(db, plan_id, spec.kind, sha), has_plan=plan is not None)
+    last = runs.last_outcome(db, plan_id, spec.kind, sha)
+    skip = _seen_before(last, has_plan=plan is not None)
     if skip is not None:
-        return FileResult(plan_id, file_name, "skipped", skip[0], error=skip[1])
+        # (rejected before for a missing plan file that is still missing: to be tried again once it is added)
+        return FileResult(plan_id, file_name, "skipped", skip[0], error=skip[1],
+                          tried_again=last is not None and last[2] in {r.value for r in TRIED_AGAIN})
     batch_id = batch_id_for(plan_id, sha, runs.attempts(db, plan_id, spec.kind, sha) + 1, spec.kind)
 
     def batch(status: str, read: int, posted: int, rejected: int, blank: int, error: str | None) -> BatchRecord:
@@ -170,7 +176,7 @@ def process_file(
                 runs.record_rejected_file(db, record, file_rejection(error))
             return FileResult(
                 plan_id, file_name, "rejected", record.batch_id, read.rows_read, 0, read.rows_read, error.message,
-                rejected=rejected_rows(file_rejection(error)),
+                rejected=rejected_rows(file_rejection(error)), tried_again=error.code in TRIED_AGAIN,
             )
         assert read.text is not None and plan is not None
         context = FileContext(plan_id, plan, file_name, run_id, as_of, limits)
@@ -195,6 +201,10 @@ def process_file(
         return FileResult(plan_id, file_name, "failed", batch_id, error=message, rejected=rejected_rows(file_rejection(error)))
 
 
+#: File-level rejections a later run tries again: the file is not at fault, or may not be.
+TRIED_AGAIN = frozenset({FileReject.NO_PLAN_FILE, FileReject.INTERNAL_ERROR})
+
+
 def _seen_before(outcome: tuple[str, str, str | None] | None, *, has_plan: bool) -> tuple[str, str] | None:
     """(batch_id, why) when this content was handled before and handling it again would change nothing.
 
@@ -208,6 +218,6 @@ def _seen_before(outcome: tuple[str, str, str | None] | None, *, has_plan: bool)
     batch_id, status, reason = outcome
     if status == "posted":
         return batch_id, f"already posted as {batch_id}"
-    if reason == FileReject.INTERNAL_ERROR.value or (reason == FileReject.NO_PLAN_FILE.value and has_plan):
+    if reason in {r.value for r in TRIED_AGAIN} and (reason != FileReject.NO_PLAN_FILE.value or has_plan):
         return None
     return batch_id, f"rejected before as {batch_id} ({reason}); send a corrected file"

@@ -14,7 +14,7 @@ import os
 import shutil
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager, nullcontext
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -287,12 +287,14 @@ class InboxRefused:
     message: str
 
 
-@task(name="stage-inbox", cache_policy=NO_CACHE, retries=3, retry_delay_seconds=[2, 8, 30],
-      retry_condition_fn=_retry_transient)
+@task(name="stage-inbox", cache_policy=NO_CACHE, retry_condition_fn=_retry_transient)
 def stage_inbox(inbox: str, options: InboxSettings, staging: Path) -> StagedInbox | InboxRefused:
-    """Copy a remote inbox's finished files to ``staging`` (with their sha256). A transient error raises (the task
-    retries); a permanent one is returned as :class:`InboxRefused`."""
-    from pipelines.inbox import InboxError, masked, stage
+    """Copy a remote inbox's finished files to ``staging`` (with their sha256). A transient error raises, so the
+    task tries again (``[inbox] retry_delays_seconds``: :func:`_with_retries`); a permanent one, or a transient
+    one on the last try, is returned as :class:`InboxRefused` (the night fails in one line, no traceback)."""
+    from prefect.runtime import task_run
+
+    from pipelines.inbox import InboxError, is_transient, masked, stage
 
     key_file = os.environ.get("PLANADMIN_SFTP_KEY_FILE") or options.key_file
     try:
@@ -301,13 +303,20 @@ def stage_inbox(inbox: str, options: InboxSettings, staging: Path) -> StagedInbo
                        key_file=Path(key_file).expanduser() if key_file else None)
     except InboxError as exc:
         return InboxRefused(str(exc))
+    except Exception as exc:
+        tries = len(options.retry_delays_seconds) + 1
+        if is_transient(exc) and task_run.get_run_count() >= tries:
+            # (the exception's class only: a library's message may quote a host's banner or a request)
+            return InboxRefused(f"inbox {masked(inbox)}: could not be reached after {tries} tries "
+                                f"({type(exc).__name__}); the files stay for the next run")
+        raise
     get_run_logger().info("%s: %d files staged, %d left for the next run", masked(inbox), len(staged.files),
                           len(staged.left_for_next_run))
     return staged
 
 
-@task(name="archive-file", task_run_name="archive/{result.file_name}", cache_policy=NO_CACHE, retries=3,
-      retry_delay_seconds=[2, 8, 30], retry_condition_fn=_retry_transient)
+@task(name="archive-file", task_run_name="archive/{result.file_name}", cache_policy=NO_CACHE,
+      retry_condition_fn=_retry_transient)
 def archive_file(inbox: str, staged: StagedFile, result: FileResult, options: InboxSettings) -> str | None:
     """Move a handled file aside on the remote side; a file that cannot be (changed since it was staged, say)
     stays where it is, with a warning: the night's postings stand either way."""
@@ -339,6 +348,12 @@ def business_date(scheduled: datetime, timezone: str) -> date:
     return scheduled.astimezone(ZoneInfo(timezone)).date()
 
 
+def _with_retries(remote_task, options: InboxSettings):  # noqa: ANN001, ANN202 - a Prefect task
+    """A remote inbox's task with the configured backoff: one retry per delay."""
+    return remote_task.with_options(retries=len(options.retry_delays_seconds),
+                                    retry_delay_seconds=list(options.retry_delays_seconds))
+
+
 def scheduled_as_of(timezone: str) -> date:
     """The business date of this flow run's scheduled start (now, for a run nobody scheduled)."""
     from prefect.runtime import flow_run
@@ -360,16 +375,19 @@ def nightly(
     write the morning report. A database another run holds is waited for ``wait_seconds``, then the run fails
     (state message, no traceback)."""
     run_date = as_of or scheduled_as_of(timezone)
-    deployed = deployment_context.get_id() is not None
-    guard = (concurrency(database_lock_name(db_path), occupy=1, timeout_seconds=wait_seconds, strict=False)
-             if deployed else nullcontext())
-    try:
-        with guard:
+    with ExitStack() as held:
+        if deployment_context.get_id() is not None:
+            # Served runs take the database's slot first: a second one waits here, then fails clearly.
+            try:
+                held.enter_context(concurrency(database_lock_name(db_path), occupy=1, timeout_seconds=wait_seconds,
+                                               strict=False))
+            except TimeoutError:
+                return Failed(message=f"database {db_path} is in use by another planadmin run: waited "
+                                      f"{wait_seconds:g} s")
+        try:
             return _night(inbox, plans_dir, db_path, run_date, report_dir, wait_seconds, inbox_options)
-    except (DatabaseBusyError, InboxError) as exc:
-        return Failed(message=str(exc))
-    except TimeoutError:
-        return Failed(message=f"database {db_path} is in use by another planadmin run: waited {wait_seconds:g} s")
+        except (DatabaseBusyError, InboxError) as exc:
+            return Failed(message=str(exc))
 
 
 def _night(
@@ -386,7 +404,7 @@ def _night(
     # empties it under this one, and the copies (participants' data) are removed when the night is over.
     staging = Path(inbox_options.staging_dir).resolve() / run_id
     try:
-        staged = stage_inbox(inbox, inbox_options, staging)
+        staged = _with_retries(stage_inbox, inbox_options)(inbox, inbox_options, staging)
         if isinstance(staged, InboxRefused):
             raise InboxError(staged.message)
         return _post_night(staged.local_root, staged, inbox, plans_dir, db_path, as_of, report_dir, wait_seconds,
@@ -456,9 +474,13 @@ def _post_night(
     if staged is not None and inbox_options.archive:
         by_name = {f.relative_path: f for f in staged.files}
         for result in report.files:
-            if result.status in ("posted", "skipped", "rejected") and result.file_name in by_name:
+            # Only a final outcome moves a file: posted (now or before) or rejected for its content. A file
+            # rejected for a missing plan file stays, to be posted once the plan file is added.
+            final = result.status in ("posted", "skipped", "rejected") and not result.tried_again
+            if final and result.file_name in by_name:
                 try:
-                    archive_file(inbox, by_name[result.file_name], result, inbox_options)
+                    _with_retries(archive_file, inbox_options)(inbox, by_name[result.file_name], result,
+                                                               inbox_options)
                 except Exception as exc:  # noqa: BLE001 - retries spent: the night's postings stand regardless
                     logger.warning("%s: not archived (tried again next night): %s", result.file_name,
                                    type(exc).__name__)

@@ -134,16 +134,30 @@ def masked(url: str) -> str:
     head, sep, rest = url.partition("://")
     if not sep:
         return url
+    if has_password(url):
+        # Up to the last "@" whatever it holds: an unencoded "/" in a password must not end the masking early.
+        userinfo, _, rest = rest.rpartition("@")
+        rest = f"{userinfo.split(':', 1)[0].split('/', 1)[0]}:***@{rest}"
     netloc, slash, path = rest.partition("/")
-    userinfo, at, hostport = netloc.rpartition("@")
-    if at and ":" in userinfo:
-        netloc = f"{userinfo.split(':', 1)[0]}:***@{hostport}"
     path, q, query = path.partition("?")
     if q:
         query, hashmark, fragment = query.partition("#")
         query = "&".join(f"{p.split('=', 1)[0]}=***" if "=" in p else p for p in query.split("&"))
         path = f"{path}?{query}{hashmark}{fragment}"
     return f"{head}://{netloc}{slash}{path}"
+
+
+def has_password(url: str) -> bool:
+    """Whether a URL carries a password (``user:secret@``), even one with an unencoded ``/`` in it.
+
+    >>> has_password("sftp://planadmin@host:22/inbox"), has_password("sftp://u:hunter2@host/inbox")
+    (False, True)
+    >>> has_password("sftp://u:Ab/cd@host/drop"), has_password("s3://bucket/a:b@c")
+    (True, True)
+    """
+    _head, sep, rest = url.partition("://")
+    userinfo, at, _ = rest.rpartition("@")
+    return bool(sep and at and ":" in userinfo)
 
 
 def _scrub(text: str) -> str:

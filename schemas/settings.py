@@ -90,8 +90,24 @@ class InboxSettings(_Strict):
     archive: bool = False
     #: The SSH private key for an ``sftp://`` inbox (``PLANADMIN_SFTP_KEY_FILE`` overrides it).
     key_file: str | None = None
-    #: Where remote files are copied before processing (emptied at every run).
+    #: Where remote files are copied before processing (a folder per run, removed when the run ends).
     staging_dir: str = ".planadmin-staging"
+    #: After a transient error (a dropped connection, a timeout, throttling), wait this long and try again, once
+    #: per delay; then the night fails, the files left for the next run.
+    retry_delays_seconds: tuple[int, ...] = (2, 8, 30)
+
+    @field_validator("retry_delays_seconds", mode="before")
+    @classmethod
+    def _delays(cls, value: object) -> object:
+        # TOML gives a list; the model is frozen, so a tuple (strict mode takes no list for a tuple otherwise)
+        return tuple(value) if isinstance(value, list) else value
+
+    @field_validator("retry_delays_seconds")
+    @classmethod
+    def _non_negative(cls, value: tuple[int, ...]) -> tuple[int, ...]:
+        if any(delay < 0 for delay in value) or len(value) > 10:
+            raise ValueError("at most 10 delays, none negative")
+        return value
 
 
 class Settings(_Strict):

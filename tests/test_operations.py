@@ -361,11 +361,56 @@ def test_a_file_url_inbox_is_staged_per_run_archived_by_outcome_and_its_copies_r
     payroll = remote / "acme" / "payroll"
     assert sorted(p.relative_to(payroll).as_posix() for p in payroll.rglob("*.csv")) == [
         f"processed/2025-01-10.{batches['posted']}.csv", f"rejected/2025-01-24.{batches['rejected']}.csv"]
-    # The employer sends the rejected content again: skipped as rejected before, and archived with the rejected.
+    # The employer sends the rejected content again: skipped as rejected before, said so, and archived with the
+    # rejected. A plan with no plan file yet: its file is rejected, but stays where it is, for the night after.
     (payroll / "2025-01-24.csv").write_bytes(bad)
+    (remote / "globex" / "payroll").mkdir(parents=True)
+    (remote / "globex" / "payroll" / "2025-01-10.csv").write_bytes(make_csv([row(employee_id="G1")]))
     second = night()
-    assert second.exit_code == 0, second.output
+    assert second.exit_code == 1, second.output  # globex's file rejected whole (no plan file)
+    assert "act on: acme/payroll/2025-01-24.csv: sent again unchanged, rejected before as" in second.output
+    assert "1 skipped (rejected before)" in second.output
+    assert (remote / "globex" / "payroll" / "2025-01-10.csv").exists()
+    (plans / "globex.toml").write_text(ACME_TOML.replace('"acme"', '"globex"'))
+    third = night()
+    assert third.exit_code == 0, third.output
+    assert [p.name.split(".")[0] for p in (remote / "globex" / "payroll" / "processed").iterdir()] == ["2025-01-10"]
     assert (payroll / f"rejected/2025-01-24.{batches['rejected']}.csv").read_bytes() == bad
     assert not (payroll / "2025-01-24.csv").exists() and not list((payroll / "processed").glob("2025-01-24*"))
     # No night leaves its copies behind (participants' data at rest): the staging folder holds nothing of them.
     assert [p.name for p in (tmp_path / "staging").iterdir()] == []
+
+
+def test_an_inbox_url_with_a_password_is_refused_before_anything_records_it(tmp_path):
+    _inbox, plans = inbox_with(tmp_path, {})
+    result = runner.invoke(app, ["run", "--inbox", "sftp://planadmin:hunter2/x@files.example.com/drop", "--plans",
+                                 str(plans), "--db", str(tmp_path / "p.duckdb")])
+    assert result.exit_code == 2
+    assert "hunter2" not in result.output and "a password in the URL is refused" in result.output
+    assert "sftp://planadmin:***@files.example.com/drop" in result.output
+
+
+@pytest.mark.usefixtures("prefect_harness")
+def test_an_unreachable_inbox_is_tried_again_then_fails_in_one_line(tmp_path):
+    # A real SFTP connection to a port nobody listens on: refused (transient, so tried again), three tries with no
+    # delay between them ([inbox] retry_delays_seconds = [0, 0]), then one line. The real command in its own
+    # process, so what Prefect itself prints is seen too.
+    from prefect.settings import PREFECT_API_URL
+
+    from tests.sftp_server import free_port
+
+    _inbox, plans = inbox_with(tmp_path, {})
+    settings = tmp_path / "planadmin.toml"
+    settings.write_text("[inbox]\nretry_delays_seconds = [0, 0]\nquiet_seconds = 0\nlook_interval_seconds = 0\n")
+    url = f"sftp://planadmin@127.0.0.1:{free_port()}/drop"
+    done = subprocess.run(
+        [sys.executable, "-m", "pipelines.cli", "run", "--inbox", url, "--plans", str(plans), "--db",
+         str(tmp_path / "p.duckdb"), "--settings", str(settings)], capture_output=True, text=True, cwd=tmp_path,
+        env={**os.environ, "PREFECT_API_URL": PREFECT_API_URL.value(), "PLANADMIN_SFTP_PASSWORD": "s3cret-pw"},
+        timeout=300)
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert done.stdout == ""
+    assert done.stderr.splitlines() == [
+        f"run failed: inbox {url}: could not be reached after 3 tries (NoValidConnectionsError); the files stay for "
+        "the next run"]
+    assert not (tmp_path / "p.duckdb").exists()
