@@ -57,7 +57,6 @@ import os
 import re
 import tempfile
 from collections import Counter
-from enum import Enum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -66,6 +65,7 @@ import polars as pl
 from pipelines.file_batch import FileResult
 from pipelines.store import Database, morning
 from schemas.kinds import FILE_KINDS
+from schemas.reasons import MeaningfulCode
 
 if TYPE_CHECKING:  # the flow imports this module; Prefect stays out of it
     from pipelines.flows import RunReport
@@ -77,25 +77,12 @@ TOP_REASONS = 3
 IDS_SHOWN = 5
 
 
-class ActionKind(str, Enum):
-    """What the administrator must act on, in precedence order (the report lists them so). Each member carries
-    its one-line ``meaning``.
+class ActionKind(MeaningfulCode):
+    """What the administrator must act on, in precedence order (the report lists them so).
 
     >>> ActionKind.CHECK_FAILED.precedence, ActionKind.NOT_RUN.precedence
     (1, 7)
     """
-
-    meaning: str
-
-    def __new__(cls, code: str, meaning: str) -> ActionKind:
-        member = str.__new__(cls, code)
-        member._value_ = code
-        member.meaning = meaning
-        return member
-
-    @property
-    def precedence(self) -> int:
-        return list(type(self)).index(self) + 1
 
     CHECK_FAILED = (
         "check_failed",

@@ -18,7 +18,8 @@ import tomllib
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Literal
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Annotated, Literal, TypeVar
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr, ValidationError, field_validator
 
@@ -26,6 +27,9 @@ if TYPE_CHECKING:
     from schemas.profile import ImportProfile
 
 MAX_MATCH_RATE_PCT = Decimal(1000)
+
+
+M = TypeVar("M", bound="BaseModel")
 
 
 class PlanConfigError(ValueError):
@@ -281,17 +285,23 @@ def describe_error(err: dict) -> str:
     return f"key '{key}': {err['msg']}"
 
 
+def parse_toml_model(text: str, source: str, model: type[M], error: type[PlanConfigError] = PlanConfigError,
+                     parse_float: Callable[[str], object] = float) -> M:
+    """A strict TOML file (a plan, an import profile, the settings) as its pydantic model; ``source`` names the
+    file in every error, each problem by its key."""
+    try:
+        raw = tomllib.loads(text, parse_float=parse_float)
+    except tomllib.TOMLDecodeError as exc:
+        raise error(f"{source}: not valid TOML: {exc}") from None
+    try:
+        return model.model_validate(raw)
+    except ValidationError as exc:
+        raise error(f"{source}: " + "; ".join(describe_error(e) for e in exc.errors())) from None
+
+
 def parse_plan_text(text: str, source: str) -> PlanConfig:
     """Parse and validate a plan file's text; ``source`` names the file in errors."""
-    try:
-        raw = tomllib.loads(text, parse_float=Decimal)
-    except tomllib.TOMLDecodeError as exc:
-        raise PlanConfigError(f"{source}: not valid TOML: {exc}") from None
-    try:
-        return PlanConfig.model_validate(raw)
-    except ValidationError as exc:
-        problems = "; ".join(describe_error(e) for e in exc.errors())
-        raise PlanConfigError(f"{source}: {problems}") from None
+    return parse_toml_model(text, source, PlanConfig, parse_float=Decimal)
 
 
 def load_plan(path: Path) -> PlanConfig:

@@ -22,19 +22,18 @@ Examples
 
 from __future__ import annotations
 
-import tomllib
 import unicodedata
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 import polars as pl
 
 from schemas.fields import DEFERRAL_FORMS
 from schemas.kinds import FILE_KINDS
 from schemas.payroll import value_checks
-from schemas.plan import PlanConfigError, describe_error
+from schemas.plan import PlanConfigError, parse_toml_model
 
 KINDS = {spec.kind: spec for spec in FILE_KINDS}
 #: The column planadmin numbers a file's lines in (pipelines.ingest.LINE); an export column may not take its name.
@@ -164,14 +163,7 @@ class ImportProfile(_Strict):
 
 def parse_profile_text(text: str, source: str) -> ImportProfile:
     """Parse and validate a profile's text; ``source`` names the file in errors."""
-    try:
-        raw = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise PlanConfigError(f"{source}: not valid TOML: {exc}") from None
-    try:
-        return ImportProfile.model_validate(raw)
-    except ValidationError as exc:
-        raise PlanConfigError(f"{source}: {'; '.join(describe_error(e) for e in exc.errors())}") from None
+    return parse_toml_model(text, source, ImportProfile)
 
 
 def load_profile(plans_dir: Path, name: str, kind: str) -> ImportProfile:

@@ -97,19 +97,13 @@ ROW_REJECT_STAGE: dict[RowReject, int] = {
 }
 
 
-class NoticeCode(str, Enum):
-    """What a notice (a posted row or processed termination worth a plan administrator's attention) says, in
-    precedence order: the first ones need a decision, the last ones are for information. Each member carries
-    its one-line ``meaning``. Loaded into DuckDB as ``notice_codes`` (code, precedence, meaning) at every open;
-    a check accepts no other code in ``notices``.
-
-    >>> NoticeCode.FORFEITURE_ADDED.value, NoticeCode.FORFEITURE_ADDED.precedence
-    ('forfeiture_added', 7)
-    """
+class MeaningfulCode(str, Enum):
+    """A code list in precedence order whose members each carry a one-line ``meaning``: members are written
+    ``NAME = ("code", "meaning")``; ``precedence`` counts from 1 in the order they are written."""
 
     meaning: str
 
-    def __new__(cls, code: str, meaning: str) -> NoticeCode:
+    def __new__(cls, code: str, meaning: str) -> MeaningfulCode:
         member = str.__new__(cls, code)
         member._value_ = code
         member.meaning = meaning
@@ -118,6 +112,16 @@ class NoticeCode(str, Enum):
     @property
     def precedence(self) -> int:
         return list(type(self)).index(self) + 1
+
+
+class NoticeCode(MeaningfulCode):
+    """What a notice (a posted row or processed termination worth a plan administrator's attention) says, in
+    precedence order: the first ones need a decision, the last ones are for information. Loaded into DuckDB as
+    ``notice_codes`` (code, precedence, meaning) at every open; a check accepts no other code in ``notices``.
+
+    >>> NoticeCode.FORFEITURE_ADDED.value, NoticeCode.FORFEITURE_ADDED.precedence
+    ('forfeiture_added', 7)
+    """
 
     RMD_BENEFICIARY_REVIEW = (
         "rmd_beneficiary_review",

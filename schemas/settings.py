@@ -13,15 +13,14 @@ environment (see :mod:`pipelines.inbox`); a key *file's path* may.
 
 from __future__ import annotations
 
-import tomllib
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from cronsim import CronSim, CronSimError
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from schemas.plan import PlanConfigError, describe_error
+from schemas.plan import PlanConfigError, parse_toml_model
 
 SETTINGS_FILE = Path("planadmin.toml")
 #: Any date: cronsim needs a start to parse an expression.
@@ -117,14 +116,7 @@ class Settings(_Strict):
 
 
 def parse_settings_text(text: str, source: str) -> Settings:
-    try:
-        raw = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise SettingsError(f"{source}: not valid TOML: {exc}") from None
-    try:
-        return Settings.model_validate(raw)
-    except ValidationError as exc:
-        raise SettingsError(f"{source}: " + "; ".join(describe_error(e) for e in exc.errors())) from None
+    return parse_toml_model(text, source, Settings, SettingsError)
 
 
 def load_settings(path: Path | None = None) -> Settings:

@@ -169,3 +169,20 @@ class CuttingProxy:
                 s.shutdown(socket.SHUT_RDWR)
             except OSError:
                 pass
+
+
+def running_sshd():  # noqa: ANN201 - a generator for a fixture
+    """sshd for a test fixture (``yield from running_sshd()``), removed afterwards; skips the tests when sshd is not
+    installed, unless PLANADMIN_REQUIRE_SSHD=1 (CI installs it) makes that a failure."""
+    import pytest
+
+    if not SSHD.exists():
+        if os.environ.get("PLANADMIN_REQUIRE_SSHD") == "1":
+            pytest.fail(f"{SSHD} is missing and PLANADMIN_REQUIRE_SSHD=1")
+        pytest.skip(f"{SSHD} is not installed")
+    server = start_sshd()
+    try:
+        yield server
+    finally:
+        remove(server)
+

@@ -8,7 +8,7 @@ with IAM signatures checked), as an operator runs it: ``--inbox`` a URL, ``--set
 is left for the next run (summary and morning report), and posted by the next. (4) Wrong SSH key and wrong AWS
 secret: one ``run failed:`` line, no traceback, no secret, nothing written.
 
-The servers are this module's own (module scope): sshd by ``sftp_server.start_sshd``, moto by a variant of
+The servers are this module's own (module scope): sshd by ``sftp_server.running_sshd``, moto by a variant of
 ``s3_server.start_moto`` that can run beside test_inbox_remote's in one session.
 Every expected number is worked out by hand in a comment."""
 
@@ -34,7 +34,7 @@ from typer.testing import CliRunner
 
 sys.path.insert(0, str(Path(__file__).parent))  # the server helpers beside this file
 
-from sftp_server import SSHD, CuttingProxy, free_port, give, remove, start_sshd, wait_for_port  # noqa: E402
+from sftp_server import CuttingProxy, free_port, give, running_sshd, wait_for_port  # noqa: E402
 from s3_server import BUCKET, REGION, S3_ALL, S3Server  # noqa: E402
 from pipelines.cli import app  # noqa: E402
 from tests.conftest import ACME_TOML, make_csv, row  # noqa: E402
@@ -48,13 +48,7 @@ runner = CliRunner()
 
 @pytest.fixture(scope="module")
 def sshd():
-    if not SSHD.exists():
-        if os.environ.get("PLANADMIN_REQUIRE_SSHD") == "1":
-            pytest.fail(f"{SSHD} is missing and PLANADMIN_REQUIRE_SSHD=1")
-        pytest.skip(f"{SSHD} is not installed")
-    server = start_sshd()
-    yield server
-    remove(server)
+    yield from running_sshd()
 
 
 def start_moto() -> S3Server:

@@ -24,7 +24,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))  # the server helpers beside this file
 
-from sftp_server import SSHD, CuttingProxy, give, keygen, remove, start_sshd  # noqa: E402
+from sftp_server import CuttingProxy, give, keygen, running_sshd  # noqa: E402
 from pipelines.inbox import (  # noqa: E402
     STAGING_MARKER, InboxError, StagedInbox, archive, is_remote, is_transient, masked, stage,
 )
@@ -147,13 +147,7 @@ class S3Backend:
 
 @pytest.fixture(scope="session")
 def sshd():
-    if not SSHD.exists():
-        if os.environ.get("PLANADMIN_REQUIRE_SSHD") == "1":
-            pytest.fail(f"{SSHD} is missing and PLANADMIN_REQUIRE_SSHD=1")
-        pytest.skip(f"{SSHD} is not installed")
-    server = start_sshd()
-    yield server
-    remove(server)
+    yield from running_sshd()
 
 
 @pytest.fixture(scope="session")
