@@ -52,3 +52,16 @@ def start_moto() -> S3Server:
     saved = (settings.INITIAL_NO_AUTH_ACTION_COUNT, ActionAuthenticatorMixin.request_count)
     settings.INITIAL_NO_AUTH_ACTION_COUNT, ActionAuthenticatorMixin.request_count = 0, 0
     return S3Server(server, endpoint, key["AccessKeyId"], key["SecretAccessKey"], saved)
+
+
+def set_aws(monkeypatch, server, endpoint: str | None = None, secret: str | None = None) -> None:
+    """The standard AWS variables, nothing from this machine's ~/.aws; botocore tries once (s3fs still retries)."""
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", server.access_key_id)
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", secret or server.secret_access_key)
+    monkeypatch.setenv("AWS_ENDPOINT_URL", endpoint or server.endpoint)
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")
+    monkeypatch.setenv("AWS_CONFIG_FILE", "/nonexistent")
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent")
+    for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL_S3"):
+        monkeypatch.delenv(name, raising=False)

@@ -35,7 +35,7 @@ from typer.testing import CliRunner
 sys.path.insert(0, str(Path(__file__).parent))  # the server helpers beside this file
 
 from sftp_server import CuttingProxy, free_port, give, running_sshd, wait_for_port  # noqa: E402
-from s3_server import BUCKET, REGION, S3_ALL, S3Server  # noqa: E402
+from s3_server import BUCKET, REGION, S3_ALL, S3Server, set_aws  # noqa: E402
 from pipelines.cli import app  # noqa: E402
 from tests.conftest import ACME_TOML, make_csv, row  # noqa: E402
 
@@ -125,19 +125,6 @@ def sftp_env(sshd, tmp_path, monkeypatch):
     monkeypatch.setenv("PLANADMIN_SFTP_KEY_FILE", str(sshd.key_file))
     monkeypatch.delenv("PLANADMIN_SFTP_PASSWORD", raising=False)
     return known
-
-
-def set_aws(monkeypatch, server, secret: str | None = None) -> None:
-    """The standard AWS variables, nothing from this machine's ~/.aws; botocore tries once."""
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", server.access_key_id)
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", secret or server.secret_access_key)
-    monkeypatch.setenv("AWS_ENDPOINT_URL", server.endpoint)
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
-    monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")
-    monkeypatch.setenv("AWS_CONFIG_FILE", "/nonexistent")
-    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent")
-    for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL_S3"):
-        monkeypatch.delenv(name, raising=False)
 
 
 @pytest.fixture

@@ -24,6 +24,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))  # the server helpers beside this file
 
+from s3_server import set_aws  # noqa: E402
 from sftp_server import CuttingProxy, give, keygen, running_sshd  # noqa: E402
 from pipelines.inbox import (  # noqa: E402
     STAGING_MARKER, InboxError, StagedInbox, archive, is_remote, is_transient, masked, stage,
@@ -168,19 +169,6 @@ def sftp_env(sshd, tmp_path, monkeypatch):
     monkeypatch.setenv("PLANADMIN_SFTP_KNOWN_HOSTS", str(known))
     monkeypatch.delenv("PLANADMIN_SFTP_PASSWORD", raising=False)
     return known
-
-
-def set_aws(monkeypatch, server, endpoint: str | None = None, secret: str | None = None) -> None:
-    """The standard AWS variables, nothing from this machine's ~/.aws; botocore tries once (s3fs still retries)."""
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", server.access_key_id)
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", secret or server.secret_access_key)
-    monkeypatch.setenv("AWS_ENDPOINT_URL", endpoint or server.endpoint)
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
-    monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")
-    monkeypatch.setenv("AWS_CONFIG_FILE", "/nonexistent")
-    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent")
-    for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL_S3"):
-        monkeypatch.delenv(name, raising=False)
 
 
 @pytest.fixture(params=["file", "sftp", "s3"])
