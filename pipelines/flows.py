@@ -9,6 +9,7 @@ per plan and status and the leavers per plan and rollover category. Logs carry c
 """
 
 
+import fcntl
 import hashlib
 import os
 import shutil
@@ -402,15 +403,36 @@ def _night(
                            inbox_options, run_id)
     # A folder of this run's own under the staging folder: another run (a one-off beside a served one) never
     # empties it under this one, and the copies (participants' data) are removed when the night is over.
-    staging = Path(inbox_options.staging_dir).resolve() / run_id
-    try:
+    with staging_folder(Path(inbox_options.staging_dir).resolve(), run_id) as staging:
         staged = _with_retries(stage_inbox, inbox_options)(inbox, inbox_options, staging)
         if isinstance(staged, InboxRefused):
             raise InboxError(staged.message)
         return _post_night(staged.local_root, staged, inbox, plans_dir, db_path, as_of, report_dir, wait_seconds,
                            inbox_options, run_id)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
+
+
+@contextmanager
+def staging_folder(root: Path, run_id: str) -> Iterator[Path]:
+    """``root/<run_id>``, held with an exclusive lock on ``root/<run_id>.lock`` for the run, removed after it. A
+    run killed outright leaves its folder and an unheld lock: the next run removes such leftovers first (their
+    copies are participants' data), and never a folder whose run still holds its lock."""
+    root.mkdir(parents=True, exist_ok=True)
+    for lock_path in root.glob("*.lock"):
+        with open(lock_path, "a") as other:
+            try:
+                fcntl.flock(other, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                continue  # that run is going
+            shutil.rmtree(root / lock_path.stem, ignore_errors=True)
+            lock_path.unlink(missing_ok=True)
+    lock_path = root / f"{run_id}.lock"
+    with open(lock_path, "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield root / run_id
+        finally:
+            shutil.rmtree(root / run_id, ignore_errors=True)
+            lock_path.unlink(missing_ok=True)
 
 
 def _post_night(

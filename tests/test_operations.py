@@ -348,6 +348,16 @@ def test_a_file_url_inbox_is_staged_per_run_archived_by_outcome_and_its_copies_r
     settings = tmp_path / "planadmin.toml"
     settings.write_text(f'[inbox]\nquiet_seconds = 0\nlook_interval_seconds = 0\nstaging_dir = "{tmp_path / "staging"}"\n')
     db = tmp_path / "p.duckdb"
+    # A run killed outright left its copies and an unheld lock; another run is going (it holds its lock).
+    staging = tmp_path / "staging"
+    (staging / "killed" / "acme" / "payroll").mkdir(parents=True)
+    (staging / "killed" / "acme" / "payroll" / "x.csv").write_bytes(make_csv([row()]))
+    (staging / "killed.lock").touch()
+    (staging / "going").mkdir()
+    going = subprocess.Popen([sys.executable, "-c", "import fcntl, sys, time; f = open(sys.argv[1], 'a'); "
+                              "fcntl.flock(f, fcntl.LOCK_EX); print('held', flush=True); time.sleep(120)",
+                              str(staging / "going.lock")], stdout=subprocess.PIPE, text=True)
+    assert going.stdout.readline().strip() == "held"
 
     def night():  # noqa: ANN202
         return runner.invoke(app, ["run", "--inbox", remote.as_uri(), "--plans", str(plans), "--db", str(db),
@@ -377,8 +387,11 @@ def test_a_file_url_inbox_is_staged_per_run_archived_by_outcome_and_its_copies_r
     assert [p.name.split(".")[0] for p in (remote / "globex" / "payroll" / "processed").iterdir()] == ["2025-01-10"]
     assert (payroll / f"rejected/2025-01-24.{batches['rejected']}.csv").read_bytes() == bad
     assert not (payroll / "2025-01-24.csv").exists() and not list((payroll / "processed").glob("2025-01-24*"))
-    # No night leaves its copies behind (participants' data at rest): the staging folder holds nothing of them.
-    assert [p.name for p in (tmp_path / "staging").iterdir()] == []
+    # No night leaves its copies behind (participants' data at rest), and the killed run's were removed; the run
+    # still going keeps its folder.
+    going.kill()
+    going.wait()
+    assert sorted(p.name for p in staging.iterdir()) == ["going", "going.lock"]
 
 
 def test_an_inbox_url_with_a_password_is_refused_before_anything_records_it(tmp_path):
