@@ -52,6 +52,7 @@ import os
 import re
 import shutil
 import socket
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -536,6 +537,22 @@ def _fresh_staging(url: str, staging_dir: Path) -> Path:
             child.unlink()
     (staging_dir / STAGING_MARKER).write_text("planadmin staging folder: emptied at every run\n")
     return staging_dir
+
+
+_print_thread_exception = threading.excepthook
+
+
+def _quiet_prefetch_failure(args: threading.ExceptHookArgs) -> None:
+    """paramiko's read-ahead thread dies with the connection it reads from (EOFError, a socket error). The copy's
+    own read then fails with the same cause, which the staging task classifies and retries; the thread's dying
+    traceback would only be noise in an operator's terminal. Every other thread's exception prints as usual."""
+    dropped = isinstance(args.exc_value, EOFError | OSError | paramiko.SSHException)
+    if dropped and args.thread is not None and "_prefetch_thread" in args.thread.name:
+        return
+    _print_thread_exception(args)
+
+
+threading.excepthook = _quiet_prefetch_failure
 
 
 def _copy(fs: Any, rel: str, seen: _Seen, local_root: Path) -> StagedFile | None:
