@@ -34,13 +34,13 @@ def main() -> int:
     with one_shot(), tempfile.TemporaryDirectory() as scratch:
         empty = Path(scratch) / "INBOX"
         empty.mkdir()
-        nightly(empty, args.plans, Path(scratch) / "warm-up.duckdb", args.as_of)
+        nightly(str(empty), args.plans, Path(scratch) / "warm-up.duckdb", args.as_of)
         # Nights are a day apart: right after a run, Prefect's local server is still writing that run's logs and
         # events to its SQLite database and answered the next flow run's creation with 503, which the client
         # retried after 2 s (seen with PREFECT_LOGGING_LEVEL=DEBUG). Let it settle, outside the timed part.
         time.sleep(SETTLE_SECONDS)
         started = time.perf_counter()
-        report = nightly(args.inbox, args.plans, args.db, args.as_of)
+        report = nightly(str(args.inbox), args.plans, args.db, args.as_of)
         seconds = time.perf_counter() - started
     if report.check_failures or any(f.status in ("failed", "not_run") for f in report.files):
         print(f"run not clean: {len(report.check_failures)} failed checks", file=sys.stderr)

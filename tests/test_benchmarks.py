@@ -8,6 +8,7 @@ from pathlib import Path
 
 import duckdb
 import polars as pl
+import pytest
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "benchmarks"))
@@ -51,3 +52,21 @@ def test_the_peer_posts_what_planadmin_posts(tmp_path, limits):
     assert ours.height == peer.height > 300
     same = [pl.col("deferral", "match").fill_null(0).cast(pl.Decimal(18, 2))]
     assert ours.with_columns(same).equals(peer.with_columns(same))
+
+
+@pytest.mark.usefixtures("prefect_harness")
+def test_the_warm_run_script_runs_a_clean_night(tmp_path):
+    # What `make bench` times, on a small inbox: it must keep up with the flow's signature (it calls it directly).
+    import json
+    import os
+    import subprocess
+
+    from prefect.settings import PREFECT_API_URL
+
+    inbox = generate(tmp_path / "data", 60, 1, (2023,))
+    done = subprocess.run(
+        [sys.executable, str(REPO / "benchmarks" / "warm_run.py"), "--inbox", str(tmp_path / "data" / "INBOX"),
+         "--plans", str(tmp_path / "data" / "PLANS"), "--db", str(tmp_path / "b.duckdb"), "--as-of", "2024-01-15"],
+        capture_output=True, text=True, env={**os.environ, "PREFECT_API_URL": PREFECT_API_URL.value()}, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert json.loads(done.stdout.splitlines()[-1])["files"] >= len(inbox.paths())  # every file, then the steps
