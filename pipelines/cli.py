@@ -306,8 +306,7 @@ def run(
         except Exception as exc:  # the run failed: say so plainly
             _run_failed(exc)
     _print_report(report)
-    if report_dir or settings.run.report_dir:
-        out.print(f"Morning report: {Path(options['report_dir']) / report.as_of.isoformat()}.md (and .json)")
+    out.print(f"Morning report: {Path(options['report_dir']) / report.as_of.isoformat()}.md (and .json)")
     raise typer.Exit(EXIT_OK if report.ok else EXIT_FAILED)
 
 
@@ -329,16 +328,12 @@ def _run_failed(exc: Exception) -> NoReturn:
 def _run_options(settings: Settings, inbox: str | None, plans: Path | None, db: Path | None,
                  report_dir: Path | None, wait: int | None, archive: bool | None) -> dict:
     """The nightly flow's parameters: each option, else its settings value; checked, or exit 2."""
-    from pipelines.inbox import InboxError, has_password, is_remote, masked
+    from pipelines.inbox import has_password, is_remote, masked
 
     inbox_text = inbox if inbox is not None else settings.run.inbox
     plans_dir = plans if plans is not None else Path(settings.run.plans)
     db_path = db if db is not None else Path(settings.run.db)
-    try:
-        remote = is_remote(inbox_text)
-    except InboxError as exc:
-        err.print(f"--inbox: {exc}")
-        raise typer.Exit(EXIT_USAGE) from None
+    remote = is_remote(inbox_text)
     if remote and has_password(inbox_text):
         # Refused before anything records the run's parameters (Prefect stores them, a deployment keeps them).
         err.print(f"--inbox: {escape(masked(inbox_text))}: a password in the URL is refused; give it in "
@@ -403,21 +398,27 @@ SERVER_PORT = 4200
 @contextmanager
 def _prefect_server(port: int) -> Iterator[str]:
     """A real Prefect server (API, UI and the scheduler that turns a cron into runs; the temporary server a
-    one-off run uses has no scheduler) for as long as `planadmin serve` runs; yields its API URL."""
+    one-off run uses has no scheduler) for as long as `planadmin serve` runs; yields its API URL. Its output goes
+    to ``planadmin-server.log`` in Prefect's home folder (a pipe nobody reads would fill and stall it)."""
     import subprocess
     import time
 
     import httpx
 
     url = f"http://127.0.0.1:{port}/api"
-    server = subprocess.Popen([sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1", "--port",
-                               str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    # (not through prefect.settings: importing Prefect before PREFECT_API_URL is set fixes its settings without it)
+    log_path = Path(os.environ.get("PREFECT_HOME", "~/.prefect")).expanduser() / "planadmin-server.log"
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    with open(log_path, "ab") as log:
+        server = subprocess.Popen([sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1",
+                                   "--port", str(port)], stdout=log, stderr=subprocess.STDOUT)
     try:
         deadline = time.monotonic() + SERVER_START_TIMEOUTS[-1]
         while time.monotonic() < deadline:
             if server.poll() is not None:
-                reason = (server.stderr.read() or b"").decode(errors="replace").strip().splitlines()[-1:] or [""]
-                err.print(f"[bold red]serve failed:[/] the Prefect server did not start: {reason[0][:300]}")
+                last = log_path.read_text(errors="replace").strip().splitlines()[-1:] or [""]
+                err.print(f"[bold red]serve failed:[/] the Prefect server did not start: {escape(last[0][:300])} "
+                          f"(whole log: {log_path})")
                 raise typer.Exit(EXIT_FAILED)
             with contextlib.suppress(httpx.HTTPError):
                 if httpx.get(f"{url}/health", timeout=2).status_code == 200:

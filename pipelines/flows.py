@@ -6,8 +6,12 @@ distributions (files in name order, so name them by date) and, per plan (in one 
 :data:`pipelines.derived.STEPS` (true-ups due by the run's as-of date, terminations dated by then, RMD notices, the rollover-eligibility
 report) as a ``derive`` task. Last it runs the invariant checks in ``sql/checks/`` and counts the RMD notices
 per plan and status and the leavers per plan and rollover category. Logs carry counts and file names only, never personal data.
-"""
 
+A remote inbox (an fsspec URL) is first staged into a folder of the run's own (``stage-inbox``, retried on
+transient errors) and, with ``archive``, its handled files moved aside afterwards (``archive-file``). Every run
+ends with the morning report (:mod:`pipelines.morning_report`) as a Prefect artifact and files. Served runs
+(:func:`serve_nightly`, :func:`deploy_nightly`) take the database's concurrency slot first.
+"""
 
 import fcntl
 import hashlib
@@ -37,7 +41,9 @@ from pipelines.distributions_batch import process_distributions_file
 from pipelines.derived import STEPS, Step
 from pipelines.derived.true_up import post_true_up
 from pipelines.file_batch import FileResult
-from pipelines.inbox import InboxError, StagedFile, StagedInbox
+from pipelines.inbox import (
+    ARCHIVE_FOLDERS, InboxError, StagedFile, StagedInbox, archive, is_remote, is_transient, masked, stage,
+)
 from pipelines.progress import current as current_progress
 from pipelines.store import (
     CheckFailure, Database, DatabaseBusyError, GroupAborted, calculators, payroll, rmd, rollover, runs,
@@ -118,8 +124,6 @@ class RunReport:
 
 
 KIND_NAMES = tuple(spec.kind for spec in FILE_KINDS)
-#: Folders under a kind's folder that a remote inbox's archiving fills (see :func:`pipelines.inbox.archive`).
-ARCHIVE_FOLDERS = ("processed", "rejected")
 
 
 def discover(inbox: Path, plans_dir: Path) -> list[PlanFiles]:
@@ -271,13 +275,17 @@ def true_up(plan_file: Path, plan_year: int, db_path: Path, as_of: date) -> RunR
 def _retry_transient(task: object, task_run: object, state: State) -> bool:
     """Retry a remote inbox's I/O only when what failed may work the next time (a dropped connection, a
     timeout); a refused login or a missing folder fails at once."""
-    from pipelines.inbox import is_transient
-
     try:
         state.result()
     except BaseException as exc:  # noqa: BLE001 - the failure being classified
         return is_transient(exc)
     return False
+
+
+def _key_file(options: InboxSettings) -> Path | None:
+    """The SSH key for an sftp:// inbox: ``PLANADMIN_SFTP_KEY_FILE``, else ``[inbox] key_file``."""
+    chosen = os.environ.get("PLANADMIN_SFTP_KEY_FILE") or options.key_file
+    return Path(chosen).expanduser() if chosen else None
 
 
 @dataclass(frozen=True)
@@ -295,13 +303,9 @@ def stage_inbox(inbox: str, options: InboxSettings, staging: Path) -> StagedInbo
     one on the last try, is returned as :class:`InboxRefused` (the night fails in one line, no traceback)."""
     from prefect.runtime import task_run
 
-    from pipelines.inbox import InboxError, is_transient, masked, stage
-
-    key_file = os.environ.get("PLANADMIN_SFTP_KEY_FILE") or options.key_file
     try:
         staged = stage(inbox, staging, quiet_seconds=options.quiet_seconds,
-                       look_interval_seconds=options.look_interval_seconds,
-                       key_file=Path(key_file).expanduser() if key_file else None)
+                       look_interval_seconds=options.look_interval_seconds, key_file=_key_file(options))
     except InboxError as exc:
         return InboxRefused(str(exc))
     except Exception as exc:
@@ -321,13 +325,9 @@ def stage_inbox(inbox: str, options: InboxSettings, staging: Path) -> StagedInbo
 def archive_file(inbox: str, staged: StagedFile, result: FileResult, options: InboxSettings) -> str | None:
     """Move a handled file aside on the remote side; a file that cannot be (changed since it was staged, say)
     stays where it is, with a warning: the night's postings stand either way."""
-    from pipelines.inbox import InboxError, archive
-
-    key_file = os.environ.get("PLANADMIN_SFTP_KEY_FILE") or options.key_file
     outcome = "rejected" if result.content_rejected else "processed"
     try:
-        moved = archive(inbox, staged, outcome, result.batch_id or "none",
-                        key_file=Path(key_file).expanduser() if key_file else None)
+        moved = archive(inbox, staged, outcome, result.batch_id or "none", key_file=_key_file(options))
     except InboxError as exc:
         get_run_logger().warning("%s: left in place: %s", result.file_name, exc)
         return None
@@ -395,8 +395,6 @@ def _night(
     inbox: str, plans_dir: Path, db_path: Path, as_of: date, report_dir: Path | None, wait_seconds: float,
     inbox_options: InboxSettings,
 ) -> RunReport:
-    from pipelines.inbox import is_remote
-
     run_id = uuid.uuid4().hex
     if not is_remote(inbox):
         return _post_night(Path(inbox), None, inbox, plans_dir, db_path, as_of, report_dir, wait_seconds,

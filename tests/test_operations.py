@@ -427,3 +427,40 @@ def test_an_unreachable_inbox_is_tried_again_then_fails_in_one_line(tmp_path):
         f"run failed: inbox {url}: could not be reached after 3 tries (NoValidConnectionsError); the files stay for "
         "the next run"]
     assert not (tmp_path / "p.duckdb").exists()
+
+
+def test_serve_without_a_prefect_server_starts_one_with_its_scheduler_and_stops_it(tmp_path):
+    # No PREFECT_API_URL: serve starts a real Prefect server (the temporary one has no scheduler), registers the
+    # deployment with it, logs the server to PREFECT_HOME, and Ctrl-C stops both.
+    import signal
+
+    import httpx
+
+    from tests.sftp_server import free_port
+
+    inbox, plans = inbox_with(tmp_path, {"acme/payroll/2025-01-10.csv": make_csv([row()])})
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"} | {"PREFECT_HOME": str(tmp_path / "home")}
+    serving = subprocess.Popen(
+        [sys.executable, "-m", "pipelines.cli", "serve", "--port", str(port), "--inbox", str(inbox), "--plans",
+         str(plans), "--db", str(tmp_path / "p.duckdb")], cwd=tmp_path, env=env, stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT, text=True)
+    try:
+        deadline, names = time.monotonic() + 180, []
+        while not names and time.monotonic() < deadline and serving.poll() is None:
+            time.sleep(1)
+            try:
+                names = [d["name"] for d in httpx.post(f"http://127.0.0.1:{port}/api/deployments/filter",
+                                                       json={"limit": 10, "offset": 0}, timeout=5).json()]
+            except httpx.HTTPError:
+                pass
+        assert names == ["planadmin-nightly"], serving.stdout.read() if serving.poll() is not None else names
+    finally:
+        serving.send_signal(signal.SIGINT)
+        output = serving.communicate(timeout=60)[0]
+    assert serving.returncode == 0, output
+    assert f"Prefect server and UI: http://127.0.0.1:{port}" in output
+    assert "Starting temporary server" not in output  # its own server, not Prefect's temporary one
+    assert (tmp_path / "home" / "planadmin-server.log").is_file()
+    with pytest.raises(httpx.HTTPError):  # the server went with it
+        httpx.get(f"http://127.0.0.1:{port}/api/health", timeout=5)
