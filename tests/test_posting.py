@@ -186,7 +186,22 @@ def test_invariant_checks_catch_a_planted_violation(post, ledger):
                    "'match', 1.00, batch_id, NULL FROM batches LIMIT 1")
     failed = {f.check for f in run_checks(ledger)}
     assert {"ledger_entry_id_unique", "ledger_entry_has_posted_batch", "ytd_totals_match_ledger",
-            "no_negative_balance", "balance_by_year_matches_ledger"} <= failed
+            "no_negative_balance", "balance_by_year_matches_ledger", "pay_dates_match_postings"} <= failed
+
+
+def test_the_pay_date_state_counts_each_dates_lines_as_they_post(post, ledger):
+    post("jan10.csv", make_csv([row(), row(employee_id="E2")]))
+    # A later file brings the next pay date and, late, one more line for the first (a new hire's).
+    post("jan24.csv", make_csv([row(pay_date="2025-01-24"), row(employee_id="E3", pay_date="2025-01-10")]))
+    counts = ledger.frame("SELECT pay_date::VARCHAR d, payroll_lines FROM pay_dates ORDER BY 1").rows()
+    assert counts == [("2025-01-10", 3), ("2025-01-24", 1)]  # E1, E2 and E3 on the 10th; E1 on the 24th
+    assert run_checks(ledger) == []
+    # A count the lines do not back (never written by planadmin) is caught, naming the date and both counts.
+    ledger.execute("UPDATE pay_dates SET payroll_lines = 4 WHERE pay_date = DATE '2025-01-10'")
+    (failure,) = run_checks(ledger)
+    assert failure.check == "pay_dates_match_postings"
+    assert failure.rows.select(pl.col("pay_date").cast(pl.Utf8), "posted_lines", "stored_lines").rows() == [
+        ("2025-01-10", 3, 4)]
 
 
 def test_a_late_file_with_an_earlier_pay_date_posts_with_a_notice(post, ledger):

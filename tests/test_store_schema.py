@@ -32,6 +32,8 @@ V3_EXPORT = REPO / "fixtures/migrations/v3_demo"
 V4_EXPORT = REPO / "fixtures/migrations/v4_demo"
 #: The demo database as the release before migration 6 wrote it (schema 5, main at f49b4f9), EXPORT DATABASE.
 V5_EXPORT = REPO / "fixtures/migrations/v5_demo"
+#: The demo database as the release before migration 7 wrote it (schema 6, main at 32c834c), EXPORT DATABASE.
+V6_EXPORT = REPO / "fixtures/migrations/v6_demo"
 
 #: Every relation a user queries, with the columns that differ between two runs of the same inputs (wall clock,
 #: the run's random id) left out.
@@ -65,6 +67,10 @@ def snapshot(con, tables=USER_TABLES, like: dict[str, list[str]] | None = None) 
         where = f" WHERE {ADDED_SINCE_V1[table]}" if like is not None and table in ADDED_SINCE_V1 else ""
         out[table] = sorted(frame(f"SELECT {', '.join(columns)} FROM {table}{where}").rows(), key=repr)
     return out
+
+
+def applied_versions(db: Database) -> list[int]:
+    return db.frame("SELECT version FROM schema_version ORDER BY 1")["version"].to_list()
 
 
 def columns_of(con) -> dict[str, list[str]]:  # noqa: ANN001 - a duckdb connection
@@ -106,7 +112,7 @@ def test_a_schema_1_database_is_migrated_in_place_and_answers_as_before(tmp_path
         assert db.frame("SELECT version, description FROM schema_version ORDER BY 1").rows() == [
             (2, "002_wide_postings_and_balance_state"), (3, "003_distributions_and_rmd"),
             (4, "004_reports_and_calculators"), (5, "005_import_profiles_and_withheld_amounts"),
-            (6, "006_unrecognised_files")]
+            (6, "006_unrecognised_files"), (7, "007_pay_dates")]
         after = snapshot(db, like=v1_columns)
         # Migration 3 adds the mailing address, empty until a census brings one.
         assert db.frame("SELECT count(*) FROM participants WHERE address_line1 IS NOT NULL").item() == 0
@@ -130,7 +136,7 @@ def test_a_schema_2_database_is_migrated_to_3_answers_as_before_and_runs_the_nex
         columns = {t: con.sql(f"SELECT * FROM {t} LIMIT 0").columns for t in tables}
         before = snapshot(con, tables)
     with Database(path) as db:
-        assert db.frame("SELECT version FROM schema_version ORDER BY 1")["version"].to_list() == [2, 3, 4, 5, 6]
+        assert applied_versions(db) == list(range(2, CURRENT_VERSION + 1))
         assert snapshot(db, tables, like=columns) == before
         assert db.frame("SELECT count(*) FROM distributions").item() == 0
         assert run_checks(db) == []
@@ -172,7 +178,7 @@ def test_a_schema_3_database_is_migrated_to_4_answers_as_before_and_its_reports_
     with pytest.raises(SchemaVersionError, match="run `planadmin run` once"):
         Database(path, read_only=True)  # a report cannot read it before a run upgrades it
     with Database(path) as db:
-        assert db.frame("SELECT version FROM schema_version ORDER BY 1")["version"].to_list() == [3, 4, 5, 6]
+        assert applied_versions(db) == list(range(3, CURRENT_VERSION + 1))
         assert snapshot(db, tables, like=columns) == before  # nothing stored changed
         # the new tables wait for the next run; the report views exist at once
         assert db.frame("SELECT (SELECT count(*) FROM plans) + (SELECT count(*) FROM match_windows) "
@@ -201,7 +207,7 @@ def test_a_schema_4_database_is_migrated_to_5_answers_as_before_and_takes_withhe
         before = snapshot(con, tables, like=columns)
         lines = con.sql("SELECT count(*) FROM payroll_postings").fetchall()[0][0]
     with Database(path) as db:
-        assert db.frame("SELECT version FROM schema_version ORDER BY 1")["version"].to_list() == [4, 5, 6]
+        assert applied_versions(db) == list(range(4, CURRENT_VERSION + 1))
         assert snapshot(db, tables, like=columns) == before  # nothing stored changed, no answer either
         # Every line kept its percents and posted nothing in the new source; the new table is empty.
         assert db.frame("SELECT count(*) FILTER (WHERE excess_deferral <> 0 OR pretax_deferral_amount IS NOT NULL "
@@ -239,7 +245,7 @@ def test_a_schema_5_database_is_migrated_to_6_and_answers_as_before(tmp_path):
         columns = {t: con.sql(f"SELECT * FROM {t} LIMIT 0").columns for t in tables}
         before = snapshot(con, tables, like=columns)
     with Database(path) as db:
-        assert db.frame("SELECT version FROM schema_version ORDER BY 1")["version"].to_list() == [5, 6]
+        assert applied_versions(db) == list(range(5, CURRENT_VERSION + 1))
         assert snapshot(db, tables, like=columns) == before  # nothing stored changed, no answer either
         # The new table is there and empty: the runs before it did not record what they did not read.
         assert db.frame("SELECT count(*) FROM unrecognised_files").item() == 0
@@ -248,6 +254,33 @@ def test_a_schema_5_database_is_migrated_to_6_and_answers_as_before(tmp_path):
     result = CliRunner().invoke(app, ["run", "--inbox", str(night), "--plans", str(REPO / "fixtures/demo/PLANS"),
                                       "--db", str(path), "--as-of", "2026-01-31"])
     assert result.exit_code == 0, result.output
+
+
+@pytest.mark.usefixtures("prefect_harness")
+def test_a_schema_6_database_is_migrated_to_7_its_calendar_answers_as_before_and_it_runs_the_next_night(tmp_path):
+    # The release before migration 7 wrote fixtures/migrations/v6_demo (`make demo`'s first night, main at 32c834c);
+    # its pay calendar read every payroll line, the migrated one reads the new pay_dates state.
+    path = write_v1_database(tmp_path / "v6.duckdb", V6_EXPORT)
+    tables = ("ledger", "payroll_lines", "ytd_totals", "balance_by_year", "match_windows", "projections",
+              "pay_schedules", "expected_pay_dates", "report_missing_payrolls", "report_limit_watch")
+    with duckdb.connect(str(path), read_only=True) as con:
+        columns = {t: con.sql(f"SELECT * FROM {t} LIMIT 0").columns for t in tables}
+        before = snapshot(con, tables, like=columns)
+        lines_per_date = sorted(con.sql(
+            "SELECT plan_id, pay_date, count(*) FROM payroll_postings GROUP BY ALL").fetchall())
+    with Database(path) as db:
+        assert applied_versions(db) == list(range(6, CURRENT_VERSION + 1))
+        assert snapshot(db, tables, like=columns) == before  # the calendar views answer as they did
+        stored = sorted(db.frame("SELECT plan_id, pay_date, payroll_lines FROM pay_dates").rows())
+        assert stored == lines_per_date and len(stored) > 0
+        assert run_checks(db) == []
+    night = REPO / "fixtures/demo/INBOX-2026-01-31"
+    result = CliRunner().invoke(app, ["run", "--inbox", str(night), "--plans", str(REPO / "fixtures/demo/PLANS"),
+                                      "--db", str(path), "--as-of", "2026-01-31"])
+    assert result.exit_code == 0, result.output
+    with duckdb.connect(str(path), read_only=True) as con:  # the night's lines are counted into the state
+        assert sorted(con.sql("SELECT plan_id, pay_date, payroll_lines FROM pay_dates").fetchall()) == sorted(
+            con.sql("SELECT plan_id, pay_date, count(*) FROM payroll_postings GROUP BY ALL").fetchall())
 
 
 @pytest.mark.usefixtures("prefect_harness")
@@ -288,7 +321,8 @@ def test_a_newer_database_is_refused_and_left_alone(tmp_path):
             return {t: con.sql(f"SELECT * FROM {t}").fetchall() for t in ("schema_version", "money_sources", "batches")}
 
     before = contents()
-    with pytest.raises(SchemaVersionError, match="schema version 99, newer than this planadmin's 6: upgrade planadmin"):
+    newer = f"schema version 99, newer than this planadmin's {CURRENT_VERSION}: upgrade planadmin"
+    with pytest.raises(SchemaVersionError, match=newer):
         Database(path)
     assert contents() == before  # not even the seeds were reloaded
     result = CliRunner().invoke(app, ["check", "--db", str(path)])
@@ -297,7 +331,8 @@ def test_a_newer_database_is_refused_and_left_alone(tmp_path):
 
 def test_reading_an_older_database_asks_for_a_run_to_upgrade_it(tmp_path):
     path = write_v1_database(tmp_path / "old.duckdb")
-    with pytest.raises(SchemaVersionError, match="schema version 1; this planadmin reads version 6: run `planadmin run`"):
+    older = f"schema version 1; this planadmin reads version {CURRENT_VERSION}: run `planadmin run`"
+    with pytest.raises(SchemaVersionError, match=older):
         Database(path, read_only=True)
 
 

@@ -32,10 +32,11 @@ from pipelines.resources import DDL_DIR, MACROS_DIR, MIGRATIONS_DIR, QUERIES_DIR
 from schemas.reasons import FileReject, NoticeCode, RowReject
 from schemas.sources import PAYROLL_SOURCES
 
-#: Tables a group holds rows for and writes in bulk: the append-only audit and ledger tables, and the two
-#: state tables kept by increments (their held increments are folded per key as they come).
+#: Tables a group holds rows for and writes in bulk: the append-only audit and ledger tables, and the state
+#: tables kept by increments (their held increments are folded per key as they come).
 STAGED = (
     "payroll_postings", "ledger_entries", "rejections", "notices", "limit_events", "ytd_totals", "balance_by_year",
+    "pay_dates",
 )
 #: Held rows that trigger a flush inside a group, so memory stays bounded however many files a night holds.
 STAGE_FLUSH_ROWS = 2_000_000

@@ -109,6 +109,24 @@ def add_to_ytd(db: Database, plan_id: str, ytd: pl.DataFrame, true_up_posted_on:
     db.write("payroll/add_to_ytd", increments, combine=_fold_increments)
 
 
+def fold_pay_dates(counts: pl.DataFrame) -> pl.DataFrame:
+    """One row per plan and pay date from many batches' counts, as the ``pay_dates`` upsert adds them.
+
+    >>> import datetime as dt
+    >>> d = dt.date(2026, 1, 9)
+    >>> fold_pay_dates(pl.DataFrame({"plan_id": ["p", "p"], "pay_date": [d, d], "payroll_lines": [3, 2]})).rows()
+    [('p', datetime.date(2026, 1, 9), 5)]
+    """
+    return counts.group_by("plan_id", "pay_date", maintain_order=True).agg(pl.col("payroll_lines").sum())
+
+
+def add_pay_dates(db: Database, plan_id: str, lines: pl.DataFrame) -> None:
+    """Count a batch's payroll lines (``pay_date`` per line) into ``pay_dates``, the pay calendar's state."""
+    counts = lines.group_by("pay_date", maintain_order=True).agg(pl.len().cast(pl.Int64).alias("payroll_lines"))
+    db.write("payroll/add_pay_dates", counts.select(pl.lit(plan_id).alias("plan_id"), "pay_date", "payroll_lines"),
+             combine=fold_pay_dates)
+
+
 def run_variances_and_excess(db: Database, run_id: str) -> pl.DataFrame:
     """Per plan, the match variances and excess deferrals a run's payroll files posted (lines and cents)."""
     return db.query("payroll/run_variances_and_excess", {"run_id": run_id})
@@ -162,6 +180,7 @@ def post_payroll(
     rejections, notices, limit events and match variances (:func:`pipelines.payroll_batch.match_variances`)."""
     insert_batch(db, b)
     db.append("payroll_postings", posting_rows(b, contributions))
+    add_pay_dates(db, b.plan_id, contributions)
     add_to_ytd(db, b.plan_id, ytd)
     amounts = contributions.select(
         "employee_id", pl.col("pay_date").alias("effective_date"), *[f"{s}_cents" for s in PAYROLL_SOURCES]

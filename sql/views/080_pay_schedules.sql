@@ -1,5 +1,5 @@
--- Each plan's pay frequency as observed in its payroll up to report_as_of() (the session's as_of; the nightly
--- calculators set it to the run's date): the median gap between its last 27 distinct pay dates (a year of
+-- Each plan's pay frequency as observed in its payroll (the pay-date state, table pay_dates) up to report_as_of()
+-- (the session's as_of; the nightly calculators set it to the run's date): the median gap between its last 27 distinct pay dates (a year of
 -- biweekly payrolls; an off-cycle bonus payroll does not move a median): weekly (6-8 days), biweekly (14, with at
 -- least 80% of the gaps a multiple of 14, so a skipped payroll's 28 days still count: a 1st-and-15th payroll also
 -- has many 14-day gaps, but its 16- and 17-day ones are not), semimonthly (12-18 otherwise), monthly (26-33), else
@@ -12,7 +12,7 @@
 -- the calendar, nor what "paid in the latest payroll" means). Grain: one plan with two or more pay dates.
 CREATE OR REPLACE VIEW pay_schedules AS
 WITH dates AS (
-    SELECT DISTINCT plan_id, pay_date FROM payroll_postings WHERE pay_date <= report_as_of()
+    SELECT plan_id, pay_date FROM pay_dates WHERE pay_date <= report_as_of()
 ),
 ranked AS (
     SELECT plan_id, pay_date,

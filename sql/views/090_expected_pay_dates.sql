@@ -37,7 +37,7 @@ calendar AS (
     FROM month_dates
 ),
 received AS (
-    SELECT DISTINCT plan_id, pay_date FROM payroll_postings
+    SELECT plan_id, pay_date FROM pay_dates
 )
 SELECT c.plan_id, c.frequency, c.pay_date AS expected_pay_date, year(c.pay_date) AS plan_year,
        EXISTS (SELECT 1 FROM received r WHERE r.plan_id = c.plan_id

@@ -4,7 +4,7 @@
 -- (period compensation, rates: a withheld amount as the percent of pay it was), their date of birth, their year-to-date state for $as_of's year (zero before its first payroll) and
 -- their balance now (all sources, entries on or before $as_of's year end: the balance state). Grain: one person.
 -- Params: $plan_id, $as_of.
--- reads: payroll_postings, participants, ytd_totals, balance_by_year
+-- reads: payroll_postings, pay_dates, participants, ytd_totals, balance_by_year
 WITH latest AS (
     SELECT last_regular_pay_date AS pay_date FROM pay_schedules WHERE plan_id = $plan_id
 ),

@@ -2,7 +2,7 @@
 -- $as_of) still expects in $as_of's year after its latest regular pay date, numbered from 1, with the plan's
 -- observed frequency. Grain: one expected date.
 -- Params: $plan_id, $as_of.
--- reads: payroll_postings
+-- reads: pay_dates
 SELECT e.expected_pay_date AS pay_date, e.frequency, s.periods_per_year,
        CAST(row_number() OVER (ORDER BY e.expected_pay_date) AS INTEGER) AS period
 FROM expected_pay_dates e
