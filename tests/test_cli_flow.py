@@ -319,6 +319,47 @@ def test_a_failure_inside_a_plans_transaction_falls_back_to_one_file_at_a_time(t
 
 
 @pytest.mark.usefixtures("prefect_harness")
+def test_a_plans_files_post_in_groups_of_bounded_size_and_a_failed_group_leaves_the_ones_before(tmp_path, monkeypatch):
+    # Four files of 197 bytes each (a header line of 147 bytes and a row of 50, with their line ends); at most 400
+    # bytes a group makes two groups of two files (394 bytes each). The third file fails unexpectedly: its group is rolled back and posted one
+    # file at a time (the third rejected, the fourth waits), and the first group's two files stand.
+    import pipelines.flows as flows_module
+    import pipelines.payroll_batch as batch_module
+
+    real = batch_module.compute_contributions
+
+    def fails_on_the_7th(payroll, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003
+        if str(payroll["pay_date"].max()) == "2025-02-07":
+            raise ValueError("boom")
+        return real(payroll, *args, **kwargs)
+
+    files = {f"{d}.csv": make_csv([row(pay_date=d)]) for d in ("2025-01-10", "2025-01-24", "2025-02-07", "2025-02-21")}
+    assert {len(data) for data in files.values()} == {197}
+    monkeypatch.setattr(flows_module, "GROUP_MAX_BYTES", 400)
+    monkeypatch.setattr(batch_module, "compute_contributions", fails_on_the_7th)
+    inbox, plans = make_inbox(tmp_path, files)
+    groups = []
+    real_group = flows_module.Database.group
+
+    def counted_group(self):  # noqa: ANN001, ANN202
+        groups.append(1)
+        return real_group(self)
+
+    monkeypatch.setattr(flows_module.Database, "group", counted_group)
+    db = tmp_path / "p.duckdb"
+    result = invoke(inbox, plans, db, "--as-of", "2025-02-22")
+    assert result.exit_code == 1, result.output
+    assert len(groups) == 2
+    with duckdb.connect(str(db), read_only=True) as con:
+        batches = con.sql("SELECT file_name, status FROM batches ORDER BY file_name").fetchall()
+        assert batches == [("acme/payroll/2025-01-10.csv", "posted"), ("acme/payroll/2025-01-24.csv", "posted"),
+                           ("acme/payroll/2025-02-07.csv", "rejected")]
+        # Two files' money: each pre-tax $50 + match $40 on $1,000.00 at 5%, so 4 entries and $180.00.
+        assert con.sql("SELECT count(*), sum(amount)::VARCHAR FROM ledger").fetchall() == [(4, "180.00")]
+    assert "Files: 2 posted, 0 rejected whole, 0 skipped (already posted), 1 failed, 1 not run." in result.output
+
+
+@pytest.mark.usefixtures("prefect_harness")
 def test_the_demo_night_in_one_transaction_posts_what_a_transaction_per_batch_posts(tmp_path, monkeypatch):
     # The nightly run posts each plan's files (census, payroll, balances) in one transaction with bulk writes;
     # without that group each file commits on its own. Same tables, true-ups and terminations included.

@@ -182,11 +182,13 @@ def test_invariant_checks_catch_a_planted_violation(post, ledger):
     ledger.execute("INSERT INTO ledger_entries SELECT 'x', plan_id, employee_id, pay_date, plan_year, 'earnings', "
                    "'rollover', 1.00, 'no-such-batch', NULL FROM payroll_postings LIMIT 1")
     ledger.execute("INSERT INTO balance_by_year VALUES ('acme', 'E9', 'roth', 2025, -1.00, 1, DATE '2025-01-10')")
+    ledger.execute("INSERT INTO participants SELECT * FROM participants")  # every person twice
     ledger.execute("INSERT INTO ledger_entries SELECT 'y', 'acme', 'E9', DATE '2025-01-10', 2025, 'contribution', "
                    "'match', 1.00, batch_id, NULL FROM batches LIMIT 1")
     failed = {f.check for f in run_checks(ledger)}
     assert {"ledger_entry_id_unique", "ledger_entry_has_posted_batch", "ytd_totals_match_ledger",
-            "no_negative_balance", "balance_by_year_matches_ledger", "pay_dates_match_postings"} <= failed
+            "no_negative_balance", "balance_by_year_matches_ledger", "pay_dates_match_postings",
+            "state_keys_unique"} <= failed
 
 
 def test_the_pay_date_state_counts_each_dates_lines_as_they_post(post, ledger):

@@ -28,7 +28,7 @@ class ParticipantUpdates:
     has_reason: bool = True
 
     def set_clauses(self) -> list[str]:
-        """The upsert's SET clauses for these updates (``excluded`` is the file's row)."""
+        """The MERGE's SET clauses for these updates (``excluded`` is the file's row, ``participants`` the stored one)."""
         newer = "excluded.facts_as_of >= participants.facts_as_of"
         sets = [f"{c} = CASE WHEN {newer} THEN excluded.{c} ELSE participants.{c} END" for c in self.replace]
         sets += [
@@ -75,8 +75,10 @@ def upsert(db: Database, b: BatchRecord, facts: pl.DataFrame, updates: Participa
     # The SET clauses depend on which columns the file has, so this one statement is built here, not in sql/.
     with db.visible("new_facts", facts):
         db.execute(
-            "INSERT INTO participants BY NAME SELECT * FROM new_facts "
-            f"ON CONFLICT (plan_id, employee_id) DO UPDATE SET {', '.join(updates.set_clauses())}",
+            "MERGE INTO participants USING new_facts AS excluded "
+            "ON participants.plan_id = excluded.plan_id AND participants.employee_id = excluded.employee_id "
+            f"WHEN MATCHED THEN UPDATE SET {', '.join(updates.set_clauses())} "
+            "WHEN NOT MATCHED THEN INSERT BY NAME",
             reads=("participants",),
         )
 
