@@ -284,21 +284,28 @@ def test_true_up_command_configuration_errors(tmp_path):
     assert missing.exit_code == 2
 
 
+def fail_payroll_on(monkeypatch, pay_date: str):  # noqa: ANN001, ANN201 - returns the real function
+    """Make the payroll file of ``pay_date`` fail with an unexpected error while its contributions are computed;
+    returns the real function, to put back."""
+    import pipelines.payroll_batch as batch_module
+
+    real = batch_module.compute_contributions
+
+    def fails(payroll, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003
+        if str(payroll["pay_date"].max()) == pay_date:
+            raise ValueError("boom")
+        return real(payroll, *args, **kwargs)
+
+    monkeypatch.setattr(batch_module, "compute_contributions", fails)
+    return real
+
+
 @pytest.mark.usefixtures("prefect_harness")
 def test_a_failure_inside_a_plans_transaction_falls_back_to_one_file_at_a_time(tmp_path, monkeypatch):
     # A plan's files post in one transaction. The second file fails unexpectedly: the transaction is rolled
     # back and the files are posted again one transaction each, so only that file is rejected (to be retried
     # next run), the first is posted, and the third waits (its year-to-date would skip the second's amounts).
-    import pipelines.payroll_batch as batch_module
-
-    real = batch_module.compute_contributions
-
-    def fails_on_the_24th(payroll, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003
-        if str(payroll["pay_date"].max()) == "2025-01-24":
-            raise ValueError("boom")
-        return real(payroll, *args, **kwargs)
-
-    monkeypatch.setattr(batch_module, "compute_contributions", fails_on_the_24th)
+    real = fail_payroll_on(monkeypatch, "2025-01-24")
     inbox, plans = make_inbox(tmp_path, {
         "2025-01-10.csv": make_csv([row()]),
         "2025-01-24.csv": make_csv([row(pay_date="2025-01-24")]),
@@ -312,7 +319,7 @@ def test_a_failure_inside_a_plans_transaction_falls_back_to_one_file_at_a_time(t
         assert batches == [("acme/payroll/2025-01-10.csv", "posted"), ("acme/payroll/2025-01-24.csv", "rejected")]
         # Only the first file's money: pre-tax $50 + match $40 on $1,000.00 at 5%.
         assert con.sql("SELECT count(*), sum(amount)::VARCHAR FROM ledger").fetchall() == [(2, "90.00")]
-    monkeypatch.setattr(batch_module, "compute_contributions", real)
+    monkeypatch.setattr("pipelines.payroll_batch.compute_contributions", real)
     again = invoke(inbox, plans, db, "--as-of", "2025-02-08")
     assert again.exit_code == 0, again.output
     assert "2 posted, 0 rejected whole, 1 skipped" in again.output
@@ -324,19 +331,11 @@ def test_a_plans_files_post_in_groups_of_bounded_size_and_a_failed_group_leaves_
     # bytes a group makes two groups of two files (394 bytes each). The third file fails unexpectedly: its group is rolled back and posted one
     # file at a time (the third rejected, the fourth waits), and the first group's two files stand.
     import pipelines.flows as flows_module
-    import pipelines.payroll_batch as batch_module
-
-    real = batch_module.compute_contributions
-
-    def fails_on_the_7th(payroll, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003
-        if str(payroll["pay_date"].max()) == "2025-02-07":
-            raise ValueError("boom")
-        return real(payroll, *args, **kwargs)
 
     files = {f"{d}.csv": make_csv([row(pay_date=d)]) for d in ("2025-01-10", "2025-01-24", "2025-02-07", "2025-02-21")}
     assert {len(data) for data in files.values()} == {197}
     monkeypatch.setattr(flows_module, "GROUP_MAX_BYTES", 400)
-    monkeypatch.setattr(batch_module, "compute_contributions", fails_on_the_7th)
+    fail_payroll_on(monkeypatch, "2025-02-07")
     inbox, plans = make_inbox(tmp_path, files)
     groups = []
     real_group = flows_module.Database.group

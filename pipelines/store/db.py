@@ -38,6 +38,10 @@ STAGED = (
     "payroll_postings", "ledger_entries", "rejections", "notices", "limit_events", "ytd_totals", "balance_by_year",
     "pay_dates",
 )
+#: The order a bulk append writes a table's rows in. A group holding many payroll files writes each person's lines
+#: together: what stays the same for a person from one pay date to the next (elected percents, the catch-up limit,
+#: pay) then compresses into runs, and a year at 100,000 employees stores 274 blocks of payroll lines instead of 323.
+APPEND_ORDER = {"payroll_postings": "plan_id, employee_id, pay_date"}
 #: Held rows that trigger a flush inside a group, so memory stays bounded however many files a night holds.
 STAGE_FLUSH_ROWS = 2_000_000
 #: Write-ahead log size at which DuckDB checkpoints during a run (measured on a 97,000-row night: a 16 MB
@@ -357,7 +361,8 @@ class Database:
         """Append a frame (columns named as the table's) through Arrow; nothing for an empty frame. Rows for a
         :data:`STAGED` table wait for the group's bulk insert."""
         if frame.height:
-            self._hold_or_run(table, f"INSERT INTO {table} BY NAME SELECT * FROM incoming", frame, None)
+            order = f" ORDER BY {APPEND_ORDER[table]}" if table in APPEND_ORDER else ""
+            self._hold_or_run(table, f"INSERT INTO {table} BY NAME SELECT * FROM incoming{order}", frame, None)
 
     def held(self, table: str) -> list[pl.DataFrame]:
         """The frames a group holds for ``table`` (not yet in the database)."""
