@@ -328,8 +328,9 @@ def test_a_failure_inside_a_plans_transaction_falls_back_to_one_file_at_a_time(t
 @pytest.mark.usefixtures("prefect_harness")
 def test_a_plans_files_post_in_groups_of_bounded_size_and_a_failed_group_leaves_the_ones_before(tmp_path, monkeypatch):
     # Four files of 197 bytes each (a header line of 147 bytes and a row of 50, with their line ends); at most 400
-    # bytes a group makes two groups of two files (394 bytes each). The third file fails unexpectedly: its group is rolled back and posted one
-    # file at a time (the third rejected, the fourth waits), and the first group's two files stand.
+    # bytes a group makes two groups of two files (394 bytes each). The third file fails unexpectedly: its group is
+    # rolled back and posted one file at a time (the third rejected, the fourth waits), and the first group's two
+    # files stand.
     import pipelines.flows as flows_module
 
     files = {f"{d}.csv": make_csv([row(pay_date=d)]) for d in ("2025-01-10", "2025-01-24", "2025-02-07", "2025-02-21")}

@@ -164,6 +164,7 @@ def test_a_fresh_database_has_the_schema_a_migrated_one_has(tmp_path):
     assert shape(tmp_path / "fresh.duckdb") == shape(write_v1_database(tmp_path / "v3.duckdb", V3_EXPORT))
     assert shape(tmp_path / "fresh.duckdb") == shape(write_v1_database(tmp_path / "v4.duckdb", V4_EXPORT))
     assert shape(tmp_path / "fresh.duckdb") == shape(write_v1_database(tmp_path / "v5.duckdb", V5_EXPORT))
+    assert shape(tmp_path / "fresh.duckdb") == shape(write_v1_database(tmp_path / "v6.duckdb", V6_EXPORT))
 
 
 @pytest.mark.usefixtures("prefect_harness")

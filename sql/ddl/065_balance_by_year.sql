@@ -12,9 +12,7 @@ CREATE TABLE IF NOT EXISTS balance_by_year (
     entries      BIGINT NOT NULL,
     -- the earliest effective date among them (a person's first money here, without reading the ledger)
     first_effective_date DATE NOT NULL
-    -- No key: a unique index costs more to keep than the table itself (measured at 100,000 employees: the state's
-    -- indexes were 38 MB of a 144 MB year, and each night's upsert paid their upkeep at commit). Writes are MERGEs
-    -- of one row per key; sql/checks/state_keys_unique.sql proves the grain.
+    -- No key, like ytd_totals (why: sql/ddl/060_ytd_totals.sql); sql/checks/state_keys_unique.sql proves the grain.
     -- Rows are inserted a year at a time, so a night's MERGE, whose changes fall in one or two years, reads only
     -- the row groups of those years (their zone maps).
 );

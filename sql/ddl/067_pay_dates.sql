@@ -7,7 +7,5 @@ CREATE TABLE IF NOT EXISTS pay_dates (
     plan_id        VARCHAR NOT NULL,
     pay_date       DATE NOT NULL,
     payroll_lines  BIGINT NOT NULL
-    -- No key: a unique index costs more to keep than the table itself (measured at 100,000 employees: the state's
-    -- indexes were 38 MB of a 144 MB year, and each night's upsert paid their upkeep at commit). Writes are MERGEs
-    -- of one row per key; sql/checks/state_keys_unique.sql proves the grain.
+    -- No key, like ytd_totals (why: sql/ddl/060_ytd_totals.sql); sql/checks/state_keys_unique.sql proves the grain.
 );
