@@ -468,7 +468,10 @@ def serve(
         from pipelines.flows import serve_nightly
 
         out.print(f"Serving nightly ({chosen_cron!r}, {chosen_timezone}) on {options['db_path']}; Ctrl-C stops.")
-        serve_nightly(settings.schedule.deployment, chosen_cron, chosen_timezone, _served_parameters(options))
+        # Ctrl-C is how serve stops. Prefect's runner takes it once it is running; one that comes between the
+        # deployment's registration and the runner's start would otherwise end serve as interrupted (exit 130).
+        with contextlib.suppress(KeyboardInterrupt):
+            serve_nightly(settings.schedule.deployment, chosen_cron, chosen_timezone, _served_parameters(options))
 
 
 @app.command(epilog=EXIT_CODES, short_help="Register the night with a Prefect work pool.")

@@ -464,3 +464,14 @@ def test_serve_without_a_prefect_server_starts_one_with_its_scheduler_and_stops_
     assert (tmp_path / "home" / "planadmin-server.log").is_file()
     with pytest.raises(httpx.HTTPError):  # the server went with it
         httpx.get(f"http://127.0.0.1:{port}/api/health", timeout=5)
+    # A Ctrl-C as soon as serve says it is serving, before Prefect's runner listens for one, is a clean stop too.
+    serving = subprocess.Popen(serving.args, cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                               text=True)
+    for line in serving.stdout:
+        if line.startswith("Serving nightly"):
+            break
+    serving.send_signal(signal.SIGINT)
+    output = serving.communicate(timeout=60)[0]
+    assert serving.returncode == 0, output
+    with pytest.raises(httpx.HTTPError):
+        httpx.get(f"http://127.0.0.1:{port}/api/health", timeout=5)
