@@ -9,7 +9,12 @@ fourth, then measures, each in a child process, the median of ``--repeats`` runs
   a running sum per person, tiered match, written to a table);
 * ``night_floor``: polars ``read_csv`` of one new pay date's files;
 * ``night_on_1y`` / ``night_on_3y``: the nightly flow over that one pay date on top of one year, and of three
-  years, of history.
+  years, of history;
+* ``night_nothing_new_on_1y``: the nightly flow over an empty inbox on that night, on one year of history: what a
+  night costs before its first row (opening, the derived steps over every participant, the checks, Prefect);
+* ``planadmin_year_one_file``: the full year again, with each plan's year of files joined into one file (the
+  same rows, in the same order, posted as one batch): planadmin with its per-file costs gone, which bounds
+  what processing a group's files as one frame could gain (``--no-one-file-year`` leaves it out).
 
 ``seconds`` is the work alone, timed inside a warm child (its imports done): for planadmin, a second run of
 the flow in a process that has already run it once (``benchmarks/warm_run.py``), as a long-running Prefect
@@ -150,6 +155,21 @@ def subset(inbox: Inbox, target: Path, keep) -> Path:  # noqa: ANN001 - keep: (d
     return target
 
 
+def one_file_per_plan(inbox: Inbox, target: Path, years: tuple[int, ...]) -> Path:
+    """A new inbox folder with one payroll file per plan: the header of its first file of ``years``, then the
+    rows of each of those files in pay-date order (every generated file has the same header)."""
+    for plan_id, files in inbox.files.items():
+        folder = target / plan_id / "payroll"
+        folder.mkdir(parents=True, exist_ok=True)
+        paths = [path for day, path in files if day.year in years]
+        with open(folder / f"{plan_id}_{'-'.join(map(str, years))}.csv", "wb") as out:
+            for i, path in enumerate(paths):
+                header, _, body = path.read_bytes().partition(b"\n")
+                out.write(header + b"\n" if i == 0 else b"")
+                out.write(body)
+    return target
+
+
 def median_of(repeats: int, measure) -> dict[str, float]:  # noqa: ANN001 - measure: () -> dict[str, float]
     """Medians of each measured figure over ``repeats`` runs; for peak RSS, the largest."""
     results = [measure() for _ in range(repeats)]
@@ -168,6 +188,8 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--json", type=Path, default=HERE / "results.json")
     parser.add_argument("--workdir", type=Path, default=None, help="keep the data here instead of a temp folder")
+    parser.add_argument("--one-file-year", action=argparse.BooleanOptionalAction, default=True,
+                        help="also time the full year with each plan's files joined into one")
     args = parser.parse_args()
 
     from prefect.settings import PREFECT_API_URL
@@ -228,6 +250,10 @@ def main() -> None:
                 return measured
 
             results["planadmin_full_year"] = median_of(args.repeats, full_year)
+            if args.one_file_year:
+                joined = one_file_per_plan(inbox, work / "inbox-year-one-file", (YEARS[0],))
+                results["planadmin_year_one_file"] = median_of(args.repeats, lambda: planadmin_run(
+                    joined, work / "one-file.duckdb", as_of_year_end(YEARS[0]), None))
             # The first year's true-up, as the night it falls due posts it: otherwise the night measured on one
             # year of history would also post that overdue true-up, and the night on three years would not.
             empty = work / "inbox-empty"
@@ -242,6 +268,8 @@ def main() -> None:
                 return planadmin_run(night_inbox, work / "night.duckdb", night.isoformat(), history)
 
             results["night_on_1y"] = median_of(args.repeats, lambda: night_on(one_year))
+            results["night_nothing_new_on_1y"] = median_of(args.repeats, lambda: planadmin_run(
+                empty, work / "night.duckdb", night.isoformat(), one_year))
             results["night_on_3y"] = median_of(args.repeats, lambda: night_on(three_years))
     finally:
         if args.workdir is None:
@@ -289,6 +317,12 @@ def summarize(results: dict[str, dict[str, float]], rows: dict[str, int], args: 
             "night_on_1y_to_night_floor": results["night_on_1y"]["seconds"] / night_floor,
             "night_on_3y_to_night_floor": results["night_on_3y"]["seconds"] / night_floor,
             "night_3y_to_1y": results["night_on_3y"]["seconds"] / results["night_on_1y"]["seconds"],
+            "night_nothing_new_to_night": (
+                results["night_nothing_new_on_1y"]["seconds"] / results["night_on_1y"]["seconds"]
+            ),
+            **({"year_one_file_to_peer": (
+                results["planadmin_year_one_file"]["seconds"] / results["peer_full_year"]["seconds"]
+            )} if "planadmin_year_one_file" in results else {}),
             "database_bytes_per_payroll_row": results["planadmin_full_year"]["database_bytes"] / rows["year"],
             # The whole processes from a cold start (Python, imports, Prefect): comparable with results before
             # the warm measurement existed.

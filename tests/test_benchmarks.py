@@ -14,7 +14,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "benchmarks"))
 
 from generate import generate  # noqa: E402
-from harness import peer_sql  # noqa: E402
+from harness import one_file_per_plan, peer_sql  # noqa: E402
 
 from pipelines.store import Database  # noqa: E402
 from pipelines.payroll_batch import process_payroll_file  # noqa: E402
@@ -52,6 +52,31 @@ def test_the_peer_posts_what_planadmin_posts(tmp_path, limits):
     assert ours.height == peer.height > 300
     same = [pl.col("deferral", "match").fill_null(0).cast(pl.Decimal(18, 2))]
     assert ours.with_columns(same).equals(peer.with_columns(same))
+
+
+def test_a_plans_year_joined_into_one_file_posts_what_its_files_post(tmp_path, limits):
+    # make bench's planadmin_year_one_file bounds what processing a group's files as one frame could gain: it must
+    # post the same money (same rows in the same order: one file per pay date, pay dates increasing), in one batch.
+    inbox = generate(tmp_path / "data", 120, 1, (2023, 2024), bad_every=300)
+    joined = one_file_per_plan(inbox, tmp_path / "joined", (2023,))
+    plan = load_plan(inbox.plans_dir / "plan00.toml")
+    per_file = [p for d, p in inbox.files["plan00"] if d.year == 2023]
+    (one,) = sorted((joined / "plan00" / "payroll").iterdir())
+    # 26 biweekly files a year (a leaver's rows stop): one header, then every file's lines but its header.
+    assert len(per_file) == 26
+    assert one.read_bytes().count(b"\n") == 1 + sum(p.read_bytes().count(b"\n") - 1 for p in per_file) > 26 * 100
+
+    def posted(paths: list[Path], name: str) -> tuple[pl.DataFrame, int]:
+        with Database(tmp_path / f"{name}.duckdb") as db:
+            for path in paths:
+                process_payroll_file(db, plan_id="plan00", plan=plan, path=path, file_name=path.name, run_id="t",
+                                     limits=limits)
+            return (db.frame("SELECT employee_id, source, sum(amount) AS amount FROM ledger GROUP BY ALL ORDER BY ALL"),
+                    db.frame("SELECT count(*) FROM rejections").item())
+
+    (by_file, rejected_by_file), (by_one, rejected_by_one) = posted(per_file, "by-file"), posted([one], "one")
+    assert by_file.height > 120 and rejected_by_file > 0  # every person has money; the planted bad values
+    assert by_one.equals(by_file) and rejected_by_one == rejected_by_file
 
 
 @pytest.mark.usefixtures("prefect_harness")
