@@ -159,9 +159,11 @@ def one_file_per_plan(inbox: Inbox, target: Path, years: tuple[int, ...]) -> Pat
     """A new inbox folder with one payroll file per plan: the header of its first file of ``years``, then the
     rows of each of those files in pay-date order (every generated file has the same header)."""
     for plan_id, files in inbox.files.items():
+        paths = [path for day, path in files if day.year in years]
+        if not paths:
+            continue
         folder = target / plan_id / "payroll"
         folder.mkdir(parents=True, exist_ok=True)
-        paths = [path for day, path in files if day.year in years]
         with open(folder / f"{plan_id}_{'-'.join(map(str, years))}.csv", "wb") as out:
             for i, path in enumerate(paths):
                 header, _, body = path.read_bytes().partition(b"\n")
