@@ -49,7 +49,7 @@ soak: setup  ## long modes: 200 random kills of a real run (PLANADMIN_SOAK_KILLS
 bench: setup  ## planadmin vs the CSV read floor and a DuckDB-SQL peer, 100,000 employees (not part of make test)
 	$(VENV)/bin/python benchmarks/harness.py --employees 100000 --json benchmarks/results-100k.json
 
-bench-large: setup  ## the same at 1,000,000 employees, each figure measured once (26M rows a year; about 35 minutes)
+bench-large: setup  ## the same at 1,000,000 employees, each figure measured once (26M rows a year; about 25 minutes)
 	$(VENV)/bin/python benchmarks/harness.py --employees 1000000 --repeats 1 --no-one-file-year --json benchmarks/results-1m.json
 
 bench-nights: setup  ## a year of nights for 50,000 employees, timed night by night

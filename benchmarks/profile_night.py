@@ -33,7 +33,7 @@ from pipelines.store.checks import run_checks  # noqa: E402
 #: (stage, module, function): where a payroll file's path calls each stage, looked up at call time.
 STAGES = (
     ("read", "pipelines.file_batch", "read_csv_bytes"),
-    ("validate (pandera)", "pipelines.file_batch", "validate_rows"),
+    ("validate (typing, the screen, pandera)", "pipelines.file_batch", "validate_rows"),
     ("already posted, prior state", "pipelines.store.payroll", "already_posted"),
     ("already posted, prior state", "pipelines.store.payroll", "prior_ytd"),
     ("rules", "pipelines.payroll_batch", "compute_contributions"),
