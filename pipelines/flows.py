@@ -239,7 +239,7 @@ def post_plan_files(
     own file; the groups before it stand, and the plan's files after a failed one wait for the next run."""
     results: list[FileResult] = []
     for files in file_groups(plan_files.files, GROUP_MAX_BYTES):
-        if results and results[-1].status in ("failed", "not_run"):
+        if _plan_stopped(results):
             results.extend(_not_run(plan_files.plan_id, path, inbox) for _, path in files)
             continue
         try:
@@ -252,6 +252,12 @@ def post_plan_files(
     return results
 
 
+def _plan_stopped(results: list[FileResult]) -> bool:
+    """After a file fails, the plan's later files wait for the next run (their year-to-date would otherwise skip
+    the failed file's amounts)."""
+    return bool(results) and results[-1].status in ("failed", "not_run")
+
+
 def _not_run(plan_id: str, path: Path, inbox: Path) -> FileResult:
     return FileResult(plan_id, path.relative_to(inbox).as_posix(), "not_run", None,
                       error="not processed: an earlier file of this plan failed")
@@ -261,11 +267,10 @@ def _post_in_order(
     db: Database, plan_id: str, files: tuple[tuple[str, Path], ...], plan: PlanConfig | None, inbox: Path,
     run_id: str, limits: pl.DataFrame, as_of: date,
 ) -> list[FileResult]:
-    """After a file fails, the plan's later files wait for the next run (their year-to-date would otherwise
-    skip the failed file's amounts)."""
+    """Post a group's files one after another; once one fails, the rest are not run (:func:`_plan_stopped`)."""
     results: list[FileResult] = []
     for kind, path in files:
-        if results and results[-1].status in ("failed", "not_run"):
+        if _plan_stopped(results):
             results.append(_not_run(plan_id, path, inbox))
             continue
         results.append(post_file(db, kind, plan_id, plan, path, inbox, run_id, limits, as_of))

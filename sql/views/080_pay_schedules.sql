@@ -1,10 +1,9 @@
 -- Each plan's pay frequency as observed in its payroll (the pay-date state, table pay_dates) up to report_as_of()
--- (the session's as_of; the nightly calculators set it to the run's date): the median gap between its last 27 distinct pay dates (a year of
--- biweekly payrolls; an off-cycle bonus payroll does not move a median): weekly (6-8 days), biweekly (14, with at
--- least 80% of the gaps a multiple of 14, so a skipped payroll's 28 days still count: a 1st-and-15th payroll also
--- has many 14-day gaps, but its 16- and 17-day ones are not), semimonthly (12-18 otherwise), monthly (26-33), else
--- irregular (no expected dates). periods_per_year: 52, 26,
--- 24, 12.
+-- (the session's as_of; the nightly calculators set it to the run's date): the median gap between its last 27
+-- distinct pay dates (a year of biweekly payrolls; an off-cycle bonus payroll does not move a median): weekly (6-8
+-- days), biweekly (14, with at least 80% of the gaps a multiple of 14, so a skipped payroll's 28 days still count: a
+-- 1st-and-15th payroll also has many 14-day gaps, but its 16- and 17-day ones are not), semimonthly (12-18
+-- otherwise), monthly (26-33), else irregular (no expected dates). periods_per_year: 52, 26, 24, 12.
 -- The regular cycle: weekly and biweekly payrolls fall on one phase of their step (days since 2000-01-07 modulo
 -- 7 or 14, the most common one); semimonthly and monthly ones on the most common days of the month (semimonthly:
 -- the two most common at least 10 days apart), any day from the 28th counting as the month's last day (31).
